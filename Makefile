@@ -1,0 +1,65 @@
+# Smart City Campus — the two commands a newcomer needs:
+#   make run    set everything up and serve the app with demo data on http://127.0.0.1:$(PORT)
+#   make test   install what the tests need and run the whole suite (SQLite, and PostgreSQL
+#               when TEST_DATABASE_URL answers)
+PYTHON ?= python3
+PORT ?= 5000
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+SYSTEM_TOOLS := chromium pdftoppm zbarimg
+
+.PHONY: run test setup test-sqlite test-postgres system-deps translations db demo bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations 2>&1 | grep -v "^compiling" || true
+
+setup: $(VENV)/.installed translations
+
+db: setup
+	$(FLASK) db upgrade
+	$(FLASK) courses import courses/
+	$(FLASK) demo seed
+
+run: db
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Debian packages the tests drive: Chromium (browser tests), poppler (PDF → image), zbar (QR decode).
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: setup system-deps
+	$(MAKE) --no-print-directory test-sqlite
+	@if $(BIN)/python -m tests.pg_available; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else \
+		echo "PostgreSQL not reachable at TEST_DATABASE_URL: suite ran on SQLite only"; \
+	fi
+
+test-sqlite: setup
+	env -u TEST_DATABASE_URL $(BIN)/pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
+
+test-postgres: setup
+	$(BIN)/pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,75 @@
+"""Application factory: configuration, extensions, blueprints, CLI — nothing else."""
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.config import Config
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    Config.finalise(app)
+
+    from app import models  # noqa: F401  (registers every model with the metadata)
+    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR") or _migrations_dir()), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+
+    from app import accounts, catalogue, certificates, core, demo, learning, mail, quizzes
+
+    for blueprint in (
+        core.bp, accounts.bp, learning.bp, catalogue.bp, quizzes.bp, certificates.bp,
+    ):
+        app.register_blueprint(blueprint)
+    for command_group in (catalogue.cli, demo.cli, mail.cli, certificates.cli):
+        app.cli.add_command(command_group)
+
+    from app.errors import register_error_handlers
+    from app.security import register_security
+
+    register_error_handlers(app)
+    register_security(app)
+    from app.templating import register_templating
+
+    register_templating(app)
+    app.after_request(mail.deliver_after_response)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: enforce foreign keys, let readers and a writer work side by side, wait on locks,
+    and let SQLAlchemy (not pysqlite) open transactions, so SAVEPOINTs work as documented."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

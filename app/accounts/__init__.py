@@ -1,0 +1,1 @@
+from app.accounts.routes import bp  # noqa: F401

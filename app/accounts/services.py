@@ -1,0 +1,92 @@
+"""Accounts: the write API. Services flush, never commit; the view commits."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.accounts.models import PasswordResetToken, Role, User, _new_session_nonce
+from app.accounts.passwords import hash_password, needs_rehash, verify_password
+from app.db import utcnow
+from app.errors import DomainError
+from app.extensions import db
+from app.mail.services import queue_mail
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(email: str, name: str, role: Role, password: str | None = None) -> User:
+    email = normalise_email(email)
+    if find_user(email):
+        raise DomainError(_("Diese E-Mail-Adresse ist bereits registriert."))
+    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password) if password else None)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None — the same answer whatever was wrong."""
+    user = find_user(email)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if user is None or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Sets a new password and ends every existing session of the user."""
+    user.password_hash = hash_password(password)
+    user.session_nonce = _new_session_nonce()
+    db.session.flush()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_password_reset(email: str) -> None:
+    """Mails a single-use reset link if the address belongs to an active account; silent otherwise."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    db.session.add(PasswordResetToken(user=user, token_hash=_token_hash(token), expires_at=utcnow() + timedelta(hours=hours)))
+    link = url_for("accounts.reset_password", token=token, _external=True)
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _("Ihr Link zum Zurücksetzen des Passworts")
+        body = render_template("mail/password_reset.txt", user=user, link=link, hours=hours)
+    queue_mail(user.email, subject, body)
+    db.session.flush()
+
+
+def find_reset_token(token: str) -> PasswordResetToken | None:
+    """The token if it exists, is unused and has not expired."""
+    row = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token)))
+    if row is None or row.used_at is not None or row.expires_at < utcnow():
+        return None
+    return row
+
+
+def reset_password(token: str, password: str) -> User:
+    row = find_reset_token(token)
+    if row is None:
+        raise DomainError(_("Dieser Link ist abgelaufen oder wurde bereits benutzt. Bitte fordern Sie einen neuen an."))
+    row.used_at = utcnow()
+    set_password(row.user, password)
+    return row.user

@@ -1,0 +1,15 @@
+"""Whether an enrolment has earned its certificate: a pure function of stored progress."""
+from __future__ import annotations
+
+
+def is_eligible(required: set, done: set, course_complete: bool, rules: dict, trainer_approved: bool = False) -> bool:
+    """`required`/`done` are sets of (item type, id). The course's completion rules decide which
+    items are required (see progress.services.required_items); a trainer's approval is needed
+    only where the course asks for it."""
+    if not required or not course_complete:
+        return False
+    if not required <= done:
+        return False
+    if rules.get("trainer_approval") and not trainer_approved:
+        return False
+    return True

@@ -1,0 +1,108 @@
+"""Configuration from environment variables.
+
+`Config` is what runs in development and production; `TestConfig` is what the test suite uses.
+Every setting can be overridden by an environment variable of the same name.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A development secret generated once and kept in instance/, so sessions survive restarts."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unusable; the app refuses to start."""
+
+
+class Config:
+    ENV_NAME = os.environ.get("APP_ENV", "development")  # development | production
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SITE_NAME = os.environ.get("SITE_NAME", "Smart City Campus")
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    COURSES_DIR = os.environ.get("COURSES_DIR", str(BASE_DIR / "courses"))
+    CERTIFICATE_DESIGNS_DIR = os.environ.get("CERTIFICATE_DESIGNS_DIR", str(BASE_DIR / "certificates"))
+    CERTIFICATE_ISSUER = os.environ.get("CERTIFICATE_ISSUER", "Smart City Campus – Qualifizierungsstelle")
+    CERTIFICATE_ISSUER_COUNTRY = os.environ.get("CERTIFICATE_ISSUER_COUNTRY", "Deutschland")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")  # unset: mails are written to instance/mail/
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Smart City Campus <no-reply@localhost>")
+    MAIL_DIR = os.environ.get("MAIL_DIR")  # default: <instance>/mail
+
+    PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "smartcity-demo")
+
+    # argon2id parameters (RFC 9106 "second recommended option": 64 MiB, 3 passes)
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "3"))
+    ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", str(64 * 1024)))
+    ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", "1"))
+
+    LANGUAGES = ("de", "en")
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+
+    SESSION_COOKIE_NAME = "scc_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")
+    REMEMBER_COOKIE_NAME = "scc_remember"  # never set: we do not offer "remember me"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    TESTING = False
+
+    @classmethod
+    def finalise(cls, app) -> None:
+        """Fill in defaults that depend on the instance folder and refuse unsafe production setups."""
+        instance = Path(app.instance_path)
+        instance.mkdir(parents=True, exist_ok=True)
+        if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'campus.sqlite3'}"
+        if not app.config.get("MAIL_DIR"):
+            app.config["MAIL_DIR"] = str(instance / "mail")
+        if not app.config.get("SECRET_KEY"):
+            if app.config["ENV_NAME"] == "production":
+                raise ConfigError("SECRET_KEY must be set in production (APP_ENV=production).")
+            app.config["SECRET_KEY"] = _instance_secret(instance)
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        if uri.startswith("postgres://"):  # the form some hosting platforms hand out
+            app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgres://"):]
+        elif uri.startswith("postgresql://"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
+
+
+class TestConfig(Config):
+    TESTING = True
+    ENV_NAME = "test"
+    SECRET_KEY = "test-secret-key-not-for-production"
+    WTF_CSRF_ENABLED = True
+    SERVER_NAME = "campus.test"
+    BASE_URL = "http://campus.test"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8 * 1024
+    MAIL_SERVER = None
+    SESSION_COOKIE_SECURE = False

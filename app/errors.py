@@ -1,0 +1,40 @@
+"""Domain errors and the HTML/JSON error pages. Error pages are generic: no tracebacks, no details."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """An action cannot be carried out; the message is shown to the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(DomainError):
+    pass
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if _wants_json():
+            return jsonify({"error": exc.name, "status": exc.code}), exc.code
+        template = {403: "errors/403.html", 404: "errors/404.html"}.get(exc.code, "errors/generic.html")
+        return render_template(template, error=exc), exc.code
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        from app.extensions import db
+
+        db.session.rollback()
+        if _wants_json():
+            return jsonify({"error": "Internal Server Error", "status": 500}), 500
+        return render_template("errors/500.html"), 500

@@ -1,0 +1,1 @@
+from app.learning.routes import bp  # noqa: F401

@@ -1,0 +1,66 @@
+"""Loading course content for the current user: the enrolment, and whether a module is open."""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import Role, User
+from app.catalogue.models import Course, Lesson, Module
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, cohort_trainers
+from app.extensions import db
+
+OPEN_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
+
+
+def course_or_404(slug: str) -> Course:
+    course = db.session.scalar(
+        select(Course).where(Course.slug == slug, Course.archived_at.is_(None)).options(selectinload(Course.modules))
+    )
+    if course is None:
+        abort(404)
+    return course
+
+
+def module_or_404(course: Course, slug: str) -> Module:
+    for module in course.modules:
+        if module.slug == slug and module.archived_at is None:
+            return module
+    abort(404)
+
+
+def enrolment_for(user: User, course: Course) -> Enrolment | None:
+    return db.session.scalar(
+        select(Enrolment).join(Cohort)
+        .where(Enrolment.user_id == user.id, Cohort.course_id == course.id, Enrolment.status.in_(OPEN_STATUSES))
+        .order_by(Enrolment.enrolled_at.desc()).limit(1)
+    )
+
+
+def may_preview(user: User, course: Course) -> bool:
+    """Admins, and trainers of a cohort of this course, read the content without an enrolment."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.TRAINER:
+        return False
+    return db.session.scalar(
+        select(Cohort.id).join(cohort_trainers).where(cohort_trainers.c.user_id == user.id, Cohort.course_id == course.id).limit(1)
+    ) is not None
+
+
+def require_access(user: User, course: Course) -> Enrolment | None:
+    """The user's enrolment, or None for a previewing trainer/admin; 403 for everyone else."""
+    enrolment = enrolment_for(user, course)
+    if enrolment is None and not may_preview(user, course):
+        abort(403)
+    return enrolment
+
+
+def locked_reason(module: Module, modules_done: set[int], course: Course) -> list[str]:
+    """Titles of prerequisite modules not yet complete (empty: the module is open)."""
+    by_slug = {m.slug: m for m in course.modules}
+    return [by_slug[p].title for p in module.prerequisites if p in by_slug and by_slug[p].id not in modules_done]
+
+
+def active_lessons(module: Module) -> list[Lesson]:
+    return [lesson for lesson in module.lessons if lesson.archived_at is None]

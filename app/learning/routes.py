@@ -1,0 +1,144 @@
+"""The learner's journey: dashboard, course, module and lesson pages."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.catalogue.models import Lesson, Module
+from app.certificates.models import Certificate, CertificateStatus
+from app.cohorts.models import Cohort, Enrolment
+from app.extensions import db
+from app.learning.access import (
+    OPEN_STATUSES, active_lessons, course_or_404, locked_reason, module_or_404, require_access,
+)
+from app.progress.models import ItemType
+from app.progress.services import complete_item, enrolment_state
+
+bp = Blueprint("learning", __name__)
+
+
+@bp.get("/lernstand")
+@login_required
+def dashboard():
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == current_user.id, Enrolment.status.in_(OPEN_STATUSES))
+        .options(selectinload(Enrolment.cohort).selectinload(Cohort.course))
+        .order_by(Enrolment.enrolled_at)
+    ).all()
+    certificates = {
+        c.enrolment_id: c for c in db.session.scalars(
+            select(Certificate).where(
+                Certificate.enrolment_id.in_([e.id for e in enrolments]), Certificate.status == CertificateStatus.VALID
+            )
+        )
+    } if enrolments else {}
+    next_lessons = _next_lessons(enrolments)
+    return render_template("learning/dashboard.html", enrolments=enrolments, certificates=certificates, next_lessons=next_lessons)
+
+
+def _next_lessons(enrolments: list[Enrolment]) -> dict[int, Lesson]:
+    """The first unfinished lesson per enrolment, in two queries whatever the course size."""
+    if not enrolments:
+        return {}
+    from app.progress.models import ProgressItem
+
+    course_ids = {e.cohort.course_id for e in enrolments}
+    lessons = db.session.execute(
+        select(Lesson, Module.course_id).join(Module)
+        .where(Module.course_id.in_(course_ids), Module.archived_at.is_(None), Lesson.archived_at.is_(None))
+        .options(selectinload(Lesson.module))
+        .order_by(Module.position, Lesson.position)
+    ).all()
+    done = {
+        (row.enrolment_id, row.item_id) for row in db.session.execute(
+            select(ProgressItem.enrolment_id, ProgressItem.item_id).where(
+                ProgressItem.enrolment_id.in_([e.id for e in enrolments]), ProgressItem.item_type == ItemType.LESSON
+            )
+        )
+    }
+    result = {}
+    for enrolment in enrolments:
+        for lesson, course_id in lessons:
+            if course_id == enrolment.cohort.course_id and (enrolment.id, lesson.id) not in done:
+                result[enrolment.id] = lesson
+                break
+    return result
+
+
+@bp.get("/kurse/<course_slug>")
+@login_required
+def course(course_slug: str):
+    course = course_or_404(course_slug)
+    enrolment = require_access(current_user, course)
+    state = enrolment_state(enrolment) if enrolment else {}
+    modules = [m for m in course.modules if m.archived_at is None]
+    locks = {m.id: locked_reason(m, state.get("module", set()), course) if enrolment else [] for m in modules}
+    return render_template("learning/course.html", course=course, modules=modules, enrolment=enrolment, state=state, locks=locks)
+
+
+@bp.get("/kurse/<course_slug>/<module_slug>")
+@login_required
+def module(course_slug: str, module_slug: str):
+    course = course_or_404(course_slug)
+    module = module_or_404(course, module_slug)
+    enrolment = require_access(current_user, course)
+    state = enrolment_state(enrolment) if enrolment else {}
+    locked = locked_reason(module, state.get("module", set()), course) if enrolment else []
+    quiz = next((q for q in module.quizzes if q.archived_at is None), None)
+    assignments = [a for a in module.assignments if a.archived_at is None]
+    return render_template(
+        "learning/module.html", course=course, module=module, lessons=active_lessons(module), quiz=quiz,
+        assignments=assignments, enrolment=enrolment, state=state, locked=locked,
+    )
+
+
+def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str):
+    course = course_or_404(course_slug)
+    module = module_or_404(course, module_slug)
+    lessons = active_lessons(module)
+    lesson = next((l for l in lessons if l.slug == lesson_slug), None)
+    if lesson is None:
+        abort(404)
+    enrolment = require_access(current_user, course)
+    return course, module, lessons, lesson, enrolment
+
+
+@bp.get("/kurse/<course_slug>/<module_slug>/<lesson_slug>")
+@login_required
+def lesson(course_slug: str, module_slug: str, lesson_slug: str):
+    course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug)
+    state = enrolment_state(enrolment) if enrolment else {}
+    locked = locked_reason(module, state.get("module", set()), course) if enrolment else []
+    if locked:
+        flash(_("Dieses Modul ist noch gesperrt."), "info")
+        return redirect(url_for("learning.module", course_slug=course.slug, module_slug=module.slug))
+    index = lessons.index(lesson)
+    previous_lesson = lessons[index - 1] if index > 0 else None
+    next_lesson = lessons[index + 1] if index + 1 < len(lessons) else None
+    return render_template(
+        "learning/lesson.html", course=course, module=module, lesson=lesson, lessons=lessons,
+        previous_lesson=previous_lesson, next_lesson=next_lesson, enrolment=enrolment,
+        done=lesson.id in state.get("lesson", set()), form=FlaskForm(),
+    )
+
+
+@bp.post("/kurse/<course_slug>/<module_slug>/<lesson_slug>/erledigt")
+@login_required
+def mark_done(course_slug: str, module_slug: str, lesson_slug: str):
+    course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug)
+    if enrolment is None or not FlaskForm().validate_on_submit():
+        abort(400 if enrolment else 403)
+    if locked_reason(module, enrolment_state(enrolment).get("module", set()), course):
+        abort(403)
+    complete_item(enrolment, ItemType.LESSON, lesson.id, module)
+    db.session.commit()
+    flash(_("Lektion „%(title)s“ als erledigt markiert.", title=lesson.title), "success")
+    index = lessons.index(lesson)
+    if index + 1 < len(lessons):
+        target = lessons[index + 1]
+        return redirect(url_for("learning.lesson", course_slug=course.slug, module_slug=module.slug, lesson_slug=target.slug))
+    return redirect(url_for("learning.module", course_slug=course.slug, module_slug=module.slug))

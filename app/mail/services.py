@@ -1,0 +1,79 @@
+"""Outgoing mail: recorded with the action (queue_mail), delivered after the commit (deliver_pending).
+
+Delivery goes over SMTP when MAIL_SERVER is set, otherwise into MAIL_DIR as .eml files so a
+developer can read e.g. a password-reset link. Failed deliveries stay queued for the next run of
+`flask --app wsgi mail deliver`."""
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from flask import current_app, g
+from sqlalchemy import select
+
+from app.db import utcnow
+from app.extensions import db
+from app.mail.models import OutgoingMail
+
+MAX_ATTEMPTS = 8
+
+
+def queue_mail(recipient: str, subject: str, body: str) -> OutgoingMail:
+    mail = OutgoingMail(recipient=recipient, subject=subject, body=body)
+    db.session.add(mail)
+    g.mail_queued = True  # the request teardown delivers after the response
+    return mail
+
+
+def build_message(mail: OutgoingMail) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_SENDER"]
+    message["To"] = mail.recipient
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="smart-city-campus")
+    message.set_content(mail.body)
+    return message
+
+
+def _send(message: EmailMessage, mail: OutgoingMail) -> None:
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            smtp.send_message(message)
+        return
+    folder = Path(config["MAIL_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{utcnow():%Y%m%dT%H%M%S}-{mail.id:06d}.eml"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(bytes(message))
+    tmp.replace(path)
+
+
+def deliver_pending(limit: int = 100) -> tuple[int, int]:
+    """Delivers queued mails; returns (sent, failed). Commits after each message."""
+    sent = failed = 0
+    mails = db.session.scalars(
+        select(OutgoingMail).where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS)
+        .order_by(OutgoingMail.id).limit(limit)
+    ).all()
+    for mail in mails:
+        mail.attempts += 1
+        try:
+            _send(build_message(mail), mail)
+        except (OSError, smtplib.SMTPException) as exc:
+            mail.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+            failed += 1
+            current_app.logger.warning("mail %s to %s not delivered: %s", mail.id, mail.recipient, exc)
+        else:
+            mail.sent_at = utcnow()
+            mail.last_error = None
+            sent += 1
+        db.session.commit()
+    return sent, failed

@@ -1,0 +1,1 @@
+from app.quizzes.routes import bp  # noqa: F401

@@ -1,0 +1,76 @@
+"""Who may do what: roles, the role_required() decorator and object-level checks.
+
+Views ask these functions; templates get booleans, never rules."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, current_app
+from flask_login import current_user
+
+from app.accounts.models import Role, User
+from app.extensions import db, login_manager
+
+
+def role_required(*roles: Role):
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def can_view_enrolment(user: User, enrolment) -> bool:
+    """The learner themself, the cohort's trainers, and admins."""
+    if user.role == Role.ADMIN:
+        return True
+    if enrolment.user_id == user.id:
+        return True
+    return user.role == Role.TRAINER and any(t.id == user.id for t in enrolment.cohort.trainers)
+
+
+def can_manage_certificate(user: User, certificate) -> bool:
+    return can_view_enrolment(user, certificate.enrolment)
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """The session holds "<id>:<nonce>"; a changed nonce (password change) ends old sessions."""
+    user_id, _, nonce = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_nonce != nonce:
+        return None
+    return user
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+
+def register_security(app) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if current_app.config["ENV_NAME"] == "production":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

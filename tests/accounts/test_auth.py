@@ -1,0 +1,110 @@
+"""Login, logout, CSRF and password reset by emailed single-use token."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.accounts.models import PasswordResetToken
+from app.db import utcnow
+from app.mail.services import deliver_pending
+from tests.conftest import read_mails
+
+
+def test_login_with_right_password_and_logout(browser, make):
+    user = make.user("learner")
+    response = browser.login(user)
+    assert response.location == "/"
+    assert "Mein Lernstand" in browser.get("/lernstand").get_data(as_text=True)
+    browser.post("/abmelden")
+    assert browser.get("/lernstand").status_code == 302
+
+
+def test_wrong_password_and_unknown_email_get_the_same_generic_message(browser, make):
+    user = make.user("learner")
+    browser.get("/anmelden")
+    wrong = browser.post("/anmelden", {"email": user.email, "password": "falsch-falsch-falsch"})
+    unknown = browser.post("/anmelden", {"email": "niemand@example.net", "password": "falsch-falsch-falsch"})
+    for response in (wrong, unknown):
+        assert response.status_code == 401
+        assert "E-Mail-Adresse oder Passwort ist falsch." in response.get_data(as_text=True)
+
+
+def test_password_hash_is_argon2id(make):
+    user = make.user("learner")
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_forms_without_csrf_token_are_refused(browser, make):
+    user = make.user("learner")
+    response = browser.post("/anmelden", {"email": user.email, "password": make.PASSWORD}, csrf=False)
+    assert response.status_code == 400
+
+
+def test_login_redirect_only_to_own_site(browser, make):
+    user = make.user("learner")
+    browser.get("/anmelden")
+    response = browser.post("/anmelden?next=https://evil.example/", {"email": user.email, "password": make.PASSWORD})
+    assert response.location == "/"
+
+
+def test_demo_logins_shown_only_when_demo_data_present(browser, make):
+    assert "Demo-Zugänge" not in browser.get("/anmelden").get_data(as_text=True)
+    make.user("learner", email="learner@example.org")
+    page = browser.get("/anmelden").get_data(as_text=True)
+    assert "Demo-Zugänge" in page and "learner@example.org" in page
+
+
+def _reset_link(app) -> str:
+    deliver_pending()
+    mails = read_mails(app)
+    body = mails[-1].get_content()
+    return re.search(r"http://campus\.test(/passwort-neu/\S+)", body).group(1)
+
+
+def test_password_reset_by_mail_is_single_use_and_ends_other_sessions(app, browser, another_browser, make):
+    user = make.user("learner")
+    another_browser.login(user)  # a session elsewhere
+    browser.get("/passwort-vergessen")
+    response = browser.post("/passwort-vergessen", {"email": user.email.upper()})
+    assert response.status_code == 302
+    link = _reset_link(app)
+    assert browser.get(link).status_code == 200
+    response = browser.post(link, {"password": "ein ganz neues Passwort", "confirm": "ein ganz neues Passwort"})
+    assert response.status_code == 302
+    assert browser.get(link).status_code == 410  # single use
+    assert another_browser.get("/lernstand").status_code == 302  # the old session ended
+    browser.login(user, "ein ganz neues Passwort")
+
+
+def test_reset_refuses_short_and_common_passwords(app, browser, make):
+    user = make.user("learner")
+    browser.get("/passwort-vergessen")
+    browser.post("/passwort-vergessen", {"email": user.email})
+    link = _reset_link(app)
+    browser.get(link)
+    short = browser.post(link, {"password": "kurz", "confirm": "kurz"}).get_data(as_text=True)
+    assert "mindestens 12 Zeichen" in short
+    common = browser.post(link, {"password": "password1234", "confirm": "password1234"}).get_data(as_text=True)
+    assert "zu verbreitet" in common
+
+
+def test_expired_reset_token_is_refused(app, browser, db, make):
+    user = make.user("learner")
+    browser.get("/passwort-vergessen")
+    browser.post("/passwort-vergessen", {"email": user.email})
+    link = _reset_link(app)
+    token = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    token.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert browser.get(link).status_code == 410
+
+
+def test_reset_for_unknown_address_sends_nothing_and_says_the_same(app, browser):
+    before = len(read_mails(app))
+    browser.get("/passwort-vergessen")
+    response = browser.post("/passwort-vergessen", {"email": "niemand@example.net"}, follow_redirects=True)
+    assert "Wenn ein Konto mit dieser Adresse besteht" in response.get_data(as_text=True)
+    deliver_pending()
+    assert len(read_mails(app)) == before

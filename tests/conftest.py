@@ -1,0 +1,186 @@
+"""Fixtures: app (session), db (a rolled-back transaction per test), client, login helper, factories."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from flask.globals import _cv_app
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db as _db
+from tests.databases import fresh_database
+
+TEST_COURSES = Path(__file__).parent / "data" / "courses"
+
+
+def worker_id(request) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session")
+def app(request, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("app")
+    url = fresh_database(tmp, f"unit_{worker_id(request)}")
+    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings.update(SQLALCHEMY_DATABASE_URI=url, MAIL_DIR=str(tmp / "mail"), COURSES_DIR=str(TEST_COURSES))
+    app = create_app(settings)
+    with app.app_context():
+        _db.create_all()
+        from app.catalogue.services import import_path
+
+        reports, problems = import_path(TEST_COURSES)
+        assert not [p for p in problems if p.severity == "error"], problems
+        _db.session.commit()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+class _TestSession(scoped_session):
+    """One session for the whole test: the app's request teardown must not close it."""
+
+    def remove(self) -> None:
+        pass
+
+    def really_remove(self) -> None:
+        super().remove()
+
+
+@pytest.fixture()
+def db(app):
+    """Each test runs inside a transaction that is rolled back afterwards; commits inside the
+    app become savepoints."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original = _db.session
+        _db.session = _TestSession(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        try:
+            yield _db
+        finally:
+            _db.session.really_remove()
+            _db.session = original
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+
+
+class Browser:
+    """The Flask test client plus what a person does: log in, submit forms with their CSRF token."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token: str | None = None
+
+    def _request(self, method: str, url, **kwargs):
+        """Each request gets its own app context (and `g`), as in production: the test's
+        context is set aside while the request runs."""
+        context = _cv_app.get(None)
+        if context is not None:
+            context.pop()
+        try:
+            return getattr(self.client, method)(url, **kwargs)
+        finally:
+            if context is not None:
+                context.push()
+
+    def get(self, url, **kwargs):
+        response = self._request("get", url, **kwargs)
+        if response.mimetype != "text/html":
+            return response
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))
+        if match:
+            self.token = match.group(1)
+        return response
+
+    def post(self, url, data=None, csrf=True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            if self.token is None:
+                self.get("/anmelden")
+            data.setdefault("csrf_token", self.token)
+        return self._request("post", url, data=data, **kwargs)
+
+    def login(self, user_or_email, password: str = "ein-sicheres-passwort"):
+        email = getattr(user_or_email, "email", user_or_email)
+        self.get("/anmelden")
+        response = self.post("/anmelden", {"email": email, "password": password})
+        assert response.status_code == 302, "login failed"
+        self.get("/lernstand")
+        return response
+
+
+@pytest.fixture()
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture()
+def browser(client):
+    return Browser(client)
+
+
+@pytest.fixture()
+def another_browser(app, db):
+    return Browser(app.test_client())
+
+
+class Factory:
+    PASSWORD = "ein-sicheres-passwort"
+
+    def __init__(self, db):
+        self.db = db
+        self.counter = 0
+
+    def user(self, role: str = "learner", email: str | None = None, name: str | None = None, password: str | None = PASSWORD):
+        from app.accounts.models import Role
+        from app.accounts.services import create_user
+
+        self.counter += 1
+        return create_user(email or f"{role}{self.counter}@example.net", name or f"{role.title()} {self.counter}", Role(role), password)
+
+    def course(self, slug: str = "kurz-kurs"):
+        from app.catalogue.models import Course
+
+        return self.db.session.scalar(select(Course).where(Course.slug == slug))
+
+    def cohort(self, course=None, trainers=(), name: str | None = None, land: str = "12"):
+        from app.cohorts.models import Cohort
+
+        self.counter += 1
+        cohort = Cohort(course=course or self.course(), name=name or f"Kohorte {self.counter}", land=land, starts_on=date(2027, 1, 11))
+        cohort.trainers.extend(trainers)
+        self.db.session.add(cohort)
+        self.db.session.flush()
+        return cohort
+
+    def enrolment(self, user=None, cohort=None):
+        from app.cohorts.models import Enrolment
+        from app.progress.services import initialise_enrolment
+
+        enrolment = Enrolment(user=user or self.user(), cohort=cohort or self.cohort())
+        self.db.session.add(enrolment)
+        self.db.session.flush()
+        initialise_enrolment(enrolment)
+        return enrolment
+
+
+@pytest.fixture()
+def make(db):
+    return Factory(db)
+
+
+def read_mails(app) -> list:
+    """Messages written to MAIL_DIR (no SMTP configured), oldest first."""
+    from email import policy
+    from email.parser import BytesParser
+
+    folder = Path(app.config["MAIL_DIR"])
+    return [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))] if folder.exists() else []

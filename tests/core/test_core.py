@@ -1,0 +1,76 @@
+"""Health check, security headers, error pages, language switch, demo data."""
+from __future__ import annotations
+
+from unittest import mock
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from app.accounts.models import User
+from app.cohorts.models import Enrolment
+
+
+def test_healthz_reports_database_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_answers_503_when_database_is_unreachable(client, db):
+    with mock.patch.object(db.session, "execute", side_effect=OperationalError("SELECT 1", {}, Exception("down"))):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "unreachable"}
+
+
+def test_security_headers_on_every_page(client):
+    headers = client.get("/anmelden").headers
+    csp = headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp and "default-src 'self'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_session_cookie_is_httponly_and_samesite(browser, make):
+    response = browser.login(make.user("learner"))
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_error_pages_are_friendly_and_generic(client):
+    response = client.get("/gibt-es-nicht")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "Seite nicht gefunden" in page and "Traceback" not in page
+    assert client.get("/lernstand").status_code == 302  # login required
+
+
+def test_language_switch_to_english(browser):
+    browser.get("/anmelden")
+    browser.post("/sprache", {"lang": "en", "next": "/anmelden"})
+    page = browser.get("/anmelden").get_data(as_text=True)
+    assert '<html lang="en">' in page and "Sign in" in page
+    browser.post("/sprache", {"lang": "de", "next": "https://evil.example/"})
+    assert '<html lang="de">' in browser.get("/anmelden").get_data(as_text=True)
+
+
+def test_demo_seed_is_idempotent(app, db):
+    from app.demo import seed
+
+    with app.app_context():
+        created = seed("kurz-kurs")
+        assert "user learner@example.org" in created
+        users = db.session.scalar(select(func.count()).select_from(User))
+        assert seed("kurz-kurs") == []
+        assert db.session.scalar(select(func.count()).select_from(User)) == users
+        assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
+
+
+def test_production_refuses_to_start_without_secret(monkeypatch):
+    import pytest
+
+    from app import create_app
+    from app.config import ConfigError
+
+    with pytest.raises(ConfigError):
+        create_app({"ENV_NAME": "production", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
