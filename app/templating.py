@@ -12,6 +12,9 @@ def register_templating(app) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["decimal"] = lambda value, fmt=None: format_decimal(value, fmt) if value is not None else ""
     app.jinja_env.globals["Role"] = Role
+    from app.navigation import entries_for_current_user
+
+    app.jinja_env.globals["nav_entries"] = entries_for_current_user
 
     @app.context_processor
     def layout_context():

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.catalogue.models import Lesson, Module
 from app.certificates.models import Certificate, CertificateStatus
 from app.cohorts.models import Cohort, Enrolment
+from app import navigation
 from app.extensions import db
 from app.learning.access import (
     OPEN_STATUSES, active_lessons, course_or_404, locked_reason, module_or_404, require_access,
@@ -19,6 +20,7 @@ from app.progress.models import ItemType
 from app.progress.services import complete_item, enrolment_state
 
 bp = Blueprint("learning", __name__)
+navigation.register("learning.dashboard", lambda: _("Mein Lernstand"), {"learner", "trainer", "agency", "admin"}, order=10)
 
 
 @bp.get("/lernstand")
