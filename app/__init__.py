@@ -45,6 +45,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     register_templating(app)
     app.after_request(mail.deliver_after_response)
+    from app.catalogue.reload import register_reloader
+
+    register_reloader(app)
     return app
 
 

@@ -42,6 +42,8 @@ class Config:
     SITE_NAME = os.environ.get("SITE_NAME", "Smart City Campus")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     COURSES_DIR = os.environ.get("COURSES_DIR", str(BASE_DIR / "courses"))
+    # Re-import courses/ when a file changes (development only; production imports explicitly)
+    COURSES_AUTO_RELOAD = _bool("COURSES_AUTO_RELOAD", ENV_NAME == "development")
     CERTIFICATE_DESIGNS_DIR = os.environ.get("CERTIFICATE_DESIGNS_DIR", str(BASE_DIR / "certificates"))
     CERTIFICATE_ISSUER = os.environ.get("CERTIFICATE_ISSUER", "Smart City Campus – Qualifizierungsstelle")
     CERTIFICATE_ISSUER_COUNTRY = os.environ.get("CERTIFICATE_ISSUER_COUNTRY", "Deutschland")
@@ -55,6 +57,7 @@ class Config:
     MAIL_DIR = os.environ.get("MAIL_DIR")  # default: <instance>/mail
 
     PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
+    INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))  # cohort invitation links
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "smartcity-demo")
 
     # argon2id parameters (RFC 9106 "second recommended option": 64 MiB, 3 passes)
@@ -97,6 +100,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    COURSES_AUTO_RELOAD = False
     ENV_NAME = "test"
     SECRET_KEY = "test-secret-key-not-for-production"
     WTF_CSRF_ENABLED = True

@@ -289,6 +289,14 @@ def _load_markdown_file(path: Path, rel: str, schema: dict, sink: list[Problem],
     return meta, body, body_line
 
 
+def content_hash(root: Path) -> str:
+    """SHA-256 over every file of the course folder (names and bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def find_courses(path: Path) -> list[Path]:
     """A course folder itself, or every folder with a course.yml below `path` (one level)."""
     if (path / "course.yml").is_file():
@@ -355,10 +363,7 @@ def load_course(root: Path, urls: CourseUrls | None = None, designs_dir: Path | 
             continue
         content_type = IMAGE_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         course.media.append(MediaData(rel, content_type, content, sha256(content)))
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    course.content_hash = digest.hexdigest()
+    course.content_hash = content_hash(root)
     if any(p.severity == "error" for p in sink):
         return None, sink
     return course, sink

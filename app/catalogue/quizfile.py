@@ -160,7 +160,9 @@ def _parse_question(section: list[str], line: int, problems: Problems) -> dict |
         "points": points,
         "title": title,
         "title_html": render_inline(title),
+        "prompt": prompt,
         "prompt_html": render(prompt).html if prompt else "",
+        "explanation": _strip_quote(explanation_lines) if explanation_lines else "",
         "explanation_html": render(_strip_quote(explanation_lines)).html if explanation_lines else "",
     }
     if not explanation_lines:
@@ -199,6 +201,7 @@ def _choice_options(question: dict, items: list[dict], line: int, problems: Prob
             "html": render_inline(text.strip()),
             "correct": task.group(1).lower() == "x",
             "weight": weight,
+            "feedback": "\n".join(item["feedback"]),
             "feedback_html": render("\n".join(item["feedback"])).html if item["feedback"] else "",
         })
     if len(options) < 2:

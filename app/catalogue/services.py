@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from app.catalogue.loader import CourseData, CourseUrls, Problem, find_courses, load_course
+from app.catalogue.loader import CourseData, CourseUrls, Problem, content_hash, find_courses, load_course
 from app.catalogue.models import Assignment, Course, Lesson, MediaFile, Module, Quiz
 from app.db import utcnow
 from app.extensions import db
@@ -47,11 +47,16 @@ class ImportReport:
                 f"{self.archived} archived, {self.unchanged} unchanged")
 
 
-def validate_path(path: Path) -> tuple[list[CourseData], list[Problem]]:
+def validate_path(path: Path, skip_unchanged: bool = False) -> tuple[list[CourseData], list[Problem]]:
+    """Loads every course under `path`. With skip_unchanged, a course whose files hash to what
+    was imported last time is not parsed again (it was valid then)."""
     courses, problems = [], []
     roots = find_courses(path)
     if not roots:
         problems.append(Problem(str(path), 1, "no course found: a course folder holds a course.yml"))
+    if skip_unchanged:
+        imported = dict(db.session.execute(select(Course.slug, Course.content_hash).where(Course.archived_at.is_(None))).all())
+        roots = [root for root in roots if imported.get(root.name) != content_hash(root)]
     designs = Path(current_app.config["CERTIFICATE_DESIGNS_DIR"])
     with current_app.test_request_context("/"):
         for root in roots:
@@ -188,10 +193,13 @@ def _sync_media(course: Course, data: CourseData) -> None:
 
 
 def import_path(path: Path) -> tuple[list[ImportReport], list[Problem]]:
-    """Validates everything under `path`; imports nothing if any course has an error."""
-    courses, problems = validate_path(path)
+    """Validates everything under `path` that changed since the last import; imports nothing if
+    any course has an error."""
+    courses, problems = validate_path(path, skip_unchanged=True)
+    known = {c.slug for c in courses}
+    unchanged = [ImportReport(root.name, unchanged=1) for root in find_courses(path) if root.name not in known]
     if any(p.severity == "error" for p in problems):
         return [], problems
     with current_app.test_request_context("/"):
         reports = [import_course(course) for course in courses]
-    return reports, problems
+    return sorted(reports + unchanged, key=lambda r: r.course), problems

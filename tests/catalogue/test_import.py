@@ -71,3 +71,23 @@ def test_import_refuses_everything_when_one_file_is_broken(app, db, tmp_path):
         reports, problems = import_path(folder.parent)
     assert reports == []
     assert any(p.path == "kurz-kurs/01-grundlagen/module.yml" and p.severity == "error" for p in problems)
+
+
+def test_development_reload_picks_up_an_edited_lesson(app, db, browser, make, tmp_path):
+    from app.catalogue.reload import CourseReloader
+
+    folder = copy_course(tmp_path)
+    saved = app.config["COURSES_DIR"]
+    app.config["COURSES_DIR"] = str(folder.parent)
+    try:
+        reloader = CourseReloader(app)
+        lesson = folder / "01-grundlagen" / "02-die-charta.md"
+        lesson.write_text(lesson.read_text(encoding="utf-8").replace("Die Charta nennt vier Leitlinien.", "Die Charta nennt genau vier Leitlinien."), encoding="utf-8")
+        reloader.checked_at = 0.0
+        with app.test_request_context():
+            reloader.check()
+    finally:
+        app.config["COURSES_DIR"] = saved
+    charta = db.session.scalar(select(Lesson).where(Lesson.slug == "die-charta"))
+    db.session.refresh(charta)
+    assert "genau vier Leitlinien" in charta.body_html
