@@ -18,7 +18,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     Config.finalise(app)
 
     from app import models  # noqa: F401  (registers every model with the metadata)
-    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -26,15 +26,29 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
+    limiter.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"], x_host=app.config["PROXY_COUNT"])
 
     from app import accounts, catalogue, certificates, core, demo, learning, mail, quizzes
+    from app import assignments
+    from app import audit
+    from app import cohorts
 
     for blueprint in (
         core.bp, accounts.bp, learning.bp, catalogue.bp, quizzes.bp, certificates.bp,
+        cohorts.bp,
+        assignments.bp,
+        audit.bp,
     ):
         app.register_blueprint(blueprint)
-    for command_group in (catalogue.cli, demo.cli, mail.cli, certificates.cli):
+    from app import backup
+
+    for command_group in (catalogue.cli, demo.cli, mail.cli, certificates.cli, backup.cli):
         app.cli.add_command(command_group)
+    app.cli.add_command(assignments.cli)
 
     from app.errors import register_error_handlers
     from app.security import register_security

@@ -45,8 +45,24 @@ class Config:
     # Re-import courses/ when a file changes (development only; production imports explicitly)
     COURSES_AUTO_RELOAD = _bool("COURSES_AUTO_RELOAD", ENV_NAME == "development")
     CERTIFICATE_DESIGNS_DIR = os.environ.get("CERTIFICATE_DESIGNS_DIR", str(BASE_DIR / "certificates"))
+    # Who runs this instance: shown in the imprint, privacy notice and accessibility statement
+    OPERATOR_NAME = os.environ.get("OPERATOR_NAME", "Smart City Campus – Qualifizierungsstelle (Demo)")
+    OPERATOR_ADDRESS = os.environ.get("OPERATOR_ADDRESS", "Musterstraße 1, 12345 Musterstadt")
+    OPERATOR_EMAIL = os.environ.get("OPERATOR_EMAIL", "kontakt@example.org")
+    DPO_CONTACT = os.environ.get("DPO_CONTACT", "datenschutz@example.org")
+    LEGAL_DIR = os.environ.get("LEGAL_DIR")
     CERTIFICATE_ISSUER = os.environ.get("CERTIFICATE_ISSUER", "Smart City Campus – Qualifizierungsstelle")
     CERTIFICATE_ISSUER_COUNTRY = os.environ.get("CERTIFICATE_ISSUER_COUNTRY", "Deutschland")
+    # Signatories as "Name|Rolle|Unterschrift.png;…"; the image is looked up in the design's folder
+    CERTIFICATE_SIGNATORIES = os.environ.get(
+        "CERTIFICATE_SIGNATORIES",
+        "Dr. Erika Mustermann|Leitung der Qualifizierungsstelle|signature-1.png;Max Beispiel|Programmleitung Smart City|signature-2.png",
+    )
+    # Ed25519 private key, base64 of its 32 raw bytes (`flask certificates generate-key`); required
+    # in production, generated once into instance/certificate_signing_key in development
+    CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY")
+    # Former public keys (base64, comma-separated) that `certificates verify` still accepts
+    CERTIFICATE_VERIFY_KEYS = os.environ.get("CERTIFICATE_VERIFY_KEYS", "")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # unset: mails are written to instance/mail/
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -56,6 +72,15 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Smart City Campus <no-reply@localhost>")
     MAIL_DIR = os.environ.get("MAIL_DIR")  # default: <instance>/mail
 
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes")
+    # Number of reverse proxies in front of the app whose X-Forwarded-For may be trusted
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Uploaded files; a directory that several app servers may share (default <instance>/files)
+    FILE_STORAGE_DIR = os.environ.get("FILE_STORAGE_DIR")
+    TRAINER_NOTIFICATIONS = os.environ.get("TRAINER_NOTIFICATIONS", "immediate")  # or "digest"
     PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
     INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))  # cohort invitation links
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "smartcity-demo")
@@ -85,6 +110,8 @@ class Config:
         instance.mkdir(parents=True, exist_ok=True)
         if not app.config.get("SQLALCHEMY_DATABASE_URI"):
             app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'campus.sqlite3'}"
+        if not app.config.get("FILE_STORAGE_DIR"):
+            app.config["FILE_STORAGE_DIR"] = str(instance / "files")
         if not app.config.get("MAIL_DIR"):
             app.config["MAIL_DIR"] = str(instance / "mail")
         if not app.config.get("SECRET_KEY"):
@@ -100,9 +127,13 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_RATE_LIMIT = "1000 per minute"
+    PASSWORD_RESET_RATE_LIMIT = "1000 per minute"
     COURSES_AUTO_RELOAD = False
     ENV_NAME = "test"
     SECRET_KEY = "test-secret-key-not-for-production"
+    CERTIFICATE_SIGNING_KEY = "35IG4KLQOlex4sbxQnaA8YYZJZtonCaiqNksekFfeDE="  # tests only
     WTF_CSRF_ENABLED = True
     SERVER_NAME = "campus.test"
     BASE_URL = "http://campus.test"

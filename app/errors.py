@@ -26,7 +26,7 @@ def register_error_handlers(app) -> None:
     def http_error(exc: HTTPException):
         if _wants_json():
             return jsonify({"error": exc.name, "status": exc.code}), exc.code
-        template = {403: "errors/403.html", 404: "errors/404.html"}.get(exc.code, "errors/generic.html")
+        template = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html"}.get(exc.code, "errors/generic.html")
         return render_template(template, error=exc), exc.code
 
     @app.errorhandler(Exception)

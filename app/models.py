@@ -1,8 +1,11 @@
 """Imports every model module so that the metadata (and Alembic) sees all tables."""
 from app.accounts.models import PasswordResetToken, Role, User  # noqa: F401
+from app.audit.models import AuditEvent  # noqa: F401
+from app.assignments.models import Grading, Submission, SubmissionFile, SubmissionVersion  # noqa: F401
 from app.catalogue.models import Assignment, Course, Lesson, MediaFile, Module, Quiz  # noqa: F401
 from app.certificates.models import Certificate, CertificateCounter, CertificateStatus  # noqa: F401
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, cohort_trainers  # noqa: F401
+from app.cohorts.models import Invitation, ModuleRelease  # noqa: F401
 from app.mail.models import OutgoingMail  # noqa: F401
 from app.progress.models import ItemType, ProgressItem  # noqa: F401
 from app.quizzes.models import QuizAttempt  # noqa: F401

@@ -108,6 +108,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild SQLite tables; foreign keys must be off meanwhile (the
+            # pragma only takes effect outside a transaction, hence the raw DBAPI connection).
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -116,6 +121,12 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            dbapi = connection.connection.dbapi_connection
+            problems = dbapi.execute("PRAGMA foreign_key_check").fetchall()
+            dbapi.execute("PRAGMA foreign_keys=ON")
+            if problems:
+                raise RuntimeError(f"foreign key violations after migrating: {problems[:5]}")
 
 
 if context.is_offline_mode():

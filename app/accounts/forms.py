@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.widgets import Select
+from markupsafe import Markup, escape
 
 from app.accounts.validators import NotCommonPassword
 
@@ -30,3 +32,43 @@ class NewPasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Passwort speichern"))
+
+
+class PlaceholderSelect(Select):
+    """A <select> with <optgroup>s that starts with an empty "please choose" option."""
+
+    def __init__(self, placeholder):
+        super().__init__()
+        self.placeholder = placeholder
+
+    def __call__(self, field, **kwargs):
+        html = str(super().__call__(field, **kwargs))
+        head, _, rest = html.partition(">")
+        selected = "" if field.data else " selected"
+        return Markup(f'{head}><option value=""{selected}>{escape(str(self.placeholder))}</option>{rest}')
+
+
+class ProfileForm(FlaskForm):
+    """Name and the profile data the agency needs; the Land follows from the district."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "name"})
+    municipality = StringField(
+        _l("Kommune"), validators=[Optional(), Length(max=200)],
+        description=_l("Stadt, Gemeinde, Amt oder Kreisverwaltung, in der Sie arbeiten."),
+        render_kw={"autocomplete": "organization"},
+    )
+    district_ags = SelectField(
+        _l("Landkreis oder kreisfreie Stadt"), validators=[Optional()], validate_choice=True,
+        widget=PlaceholderSelect(_l("– bitte wählen –")),
+        description=_l("Das Land ergibt sich aus dem Kreis."),
+    )
+    position = StringField(_l("Position oder Fachbereich"), validators=[Optional(), Length(max=200)],
+                           render_kw={"autocomplete": "organization-title"})
+    submit = SubmitField(_l("Profil speichern"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from app.regions import choices_by_land
+
+        self.district_ags.choices = choices_by_land()
+

@@ -36,6 +36,11 @@ class User(UserMixin, db.Model):
     # Part of the login session id: rotating it logs out every session of this user.
     session_nonce: Mapped[str] = mapped_column(String(32), default=_new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Profile the agency needs (cohorts feature): district as official AGS (app.regions), Land derived from it.
+    municipality: Mapped[str | None] = mapped_column(String(200))
+    district_ags: Mapped[str | None] = mapped_column(String(5), index=True)
+    land: Mapped[str | None] = mapped_column(String(2), index=True)
+    position: Mapped[str | None] = mapped_column(String(200))
 
     enrolments: Mapped[list["Enrolment"]] = relationship(back_populates="user")  # noqa: F821
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -8,9 +8,11 @@ from sqlalchemy import select
 from app.accounts import services
 from app.accounts.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
 from app.accounts.models import User
+from app import navigation
+from app.audit import services as audit
 from app.core import safe_next
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
 
@@ -22,7 +24,16 @@ def _demo_logins() -> list[str]:
     return [email for email in DEMO_EMAILS if email in present]
 
 
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _reset_limit() -> str:
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+
+
 @bp.route("/anmelden", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
@@ -36,14 +47,17 @@ def login():
             if lang:
                 session["lang"] = lang
             login_user(user)
+            audit.record("login", actor=user, obj=user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next"), url_for("core.index")))
         failed = True
+        known = services.find_user(form.email.data)
+        audit.record("login_failed", actor=known, object_type="users", object_id=known.id if known else None,
+                     email=form.email.data[:254] if known is None else None)
+        db.session.commit()
     elif request.method == "POST":
         failed = not form.errors.get("csrf_token")
     demo = _demo_logins()
-    from flask import current_app
-
     return render_template(
         "accounts/login.html", form=form, failed=failed, demo_logins=demo,
         demo_password=current_app.config["DEMO_PASSWORD"] if demo else None,
@@ -53,6 +67,8 @@ def login():
 @bp.post("/abmelden")
 @login_required
 def logout():
+    audit.record("logout", actor=current_user, obj=current_user)
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("Sie sind abgemeldet."), "info")
@@ -60,6 +76,7 @@ def logout():
 
 
 @bp.route("/passwort-vergessen", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -78,7 +95,8 @@ def reset_password(token: str):
     valid = services.find_reset_token(token) is not None
     if valid and form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            user = services.reset_password(token, form.password.data)
+            audit.record("password_changed", actor=user, obj=user, via="reset link")
         except DomainError as exc:
             flash(exc.message, "error")
         else:
@@ -87,3 +105,25 @@ def reset_password(token: str):
             flash(_("Ihr Passwort ist gespeichert. Bitte melden Sie sich an."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form, valid=valid), (200 if valid else 410)
+
+
+@bp.route("/profil", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The learner's own profile: name, municipality, district (AGS) — the Land follows."""
+    from app.accounts.forms import ProfileForm
+
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, form.name.data, form.municipality.data, form.district_ags.data or None, form.position.data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Ihr Profil ist gespeichert."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+navigation.register("accounts.profile", lambda: _("Mein Profil"), {"learner", "trainer", "agency", "admin"}, order=90)

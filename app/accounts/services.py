@@ -90,3 +90,20 @@ def reset_password(token: str, password: str) -> User:
     row.used_at = utcnow()
     set_password(row.user, password)
     return row.user
+
+
+def update_profile(user: User, name: str, municipality: str | None, district_ags: str | None, position: str | None) -> None:
+    """The profile the agency counts by: municipality, district (official AGS), Land derived from it."""
+    from app.regions import district
+
+    found = district(district_ags) if district_ags else None
+    if district_ags and found is None:
+        raise DomainError(_("Bitte wählen Sie einen Kreis aus der Liste."))
+    if not (name or "").strip():
+        raise DomainError(_("Bitte geben Sie Ihren Namen an."))
+    user.name = name.strip()[:200]
+    user.municipality = (municipality or "").strip()[:200] or None
+    user.position = (position or "").strip()[:200] or None
+    user.district_ags = found.ags if found else None
+    user.land = found.land if found else None
+    db.session.flush()

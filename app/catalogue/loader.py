@@ -21,6 +21,7 @@ from app.catalogue.quizfile import parse_quiz_body
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 LESSON_FILE = re.compile(r"^(?:(\d+)-)?([a-z0-9][a-z0-9-]*)\.md$")
 ASSIGNMENT_FILE = re.compile(r"^assignment-([a-z0-9][a-z0-9-]*)\.md$")
+RESERVED_SLUGS = {"quiz", "aufgaben", "erledigt"}  # URL segments of the module's own pages
 FILE_TYPES = ("pdf", "docx", "odt", "xlsx", "ods", "pptx", "odp", "png", "jpg")
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
 MAX_MEDIA_BYTES = 20 * 1024 * 1024
@@ -389,6 +390,8 @@ def _plan_module(folder: Path, module: str, inventory: _Inventory, sink: list[Pr
         elif match := ASSIGNMENT_FILE.match(path.name):
             assignments.append((match.group(1), path))
             inventory.targets[rel] = inventory.urls.assignment(inventory.slug, module, match.group(1))
+        elif (match := LESSON_FILE.match(path.name)) and match.group(2) in RESERVED_SLUGS:
+            sink.append(Problem(f"{rel_root}/{rel}", 1, f"'{match.group(2)}' is reserved for the module's own pages; rename the lesson file"))
         elif match := LESSON_FILE.match(path.name):
             lessons.append((match.group(2), path))
             inventory.targets[rel] = inventory.urls.lesson(inventory.slug, module, match.group(2))

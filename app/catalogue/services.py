@@ -27,7 +27,7 @@ class AppCourseUrls(CourseUrls):
         return url_for("quizzes.overview", course_slug=course, module_slug=module)
 
     def assignment(self, course, module, assignment):
-        return url_for("learning.module", course_slug=course, module_slug=module) + f"#aufgabe-{assignment}"
+        return url_for("assignments.assignment", course_slug=course, module_slug=module, assignment_slug=assignment)
 
     def media(self, course, path):
         return url_for("catalogue.media", course_slug=course, path=path)

@@ -1,0 +1,1 @@
+from app.cohorts.routes import bp  # noqa: F401

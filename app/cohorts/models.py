@@ -4,6 +4,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import Column, Date, Enum, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, utcnow
@@ -28,11 +29,17 @@ class Cohort(db.Model):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     seats: Mapped[int] = mapped_column(default=30)
+    # True: a module opens for learners only on its release date (app.cohorts.schedule); False: the
+    # dates are the plan (shown, and used for due dates) but nothing is locked by date.
+    release_locks: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     course: Mapped["Course"] = relationship()  # noqa: F821
     trainers: Mapped[list["User"]] = relationship(secondary=cohort_trainers)  # noqa: F821
     enrolments: Mapped[list["Enrolment"]] = relationship(back_populates="cohort")
+    module_releases: Mapped[list["ModuleRelease"]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan"
+    )
 
 
 class EnrolmentStatus(str, enum.Enum):
@@ -67,3 +74,38 @@ class Enrolment(db.Model):
         if not self.items_total:
             return 0
         return round(100 * self.items_done / self.items_total)
+
+
+class ModuleRelease(db.Model):
+    """A trainer's override of the date on which a module opens for one cohort.
+
+    Modules without a row open on the default date computed by `app.cohorts.schedule`."""
+
+    __tablename__ = "module_releases"
+    __table_args__ = (UniqueConstraint("cohort_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    opens_on: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="module_releases")
+
+
+class Invitation(db.Model):
+    """A single-use, expiring link that lets an invited person set a password and complete their
+    profile; only the token's SHA-256 is stored. Re-sending replaces the token (the old link dies)."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    enrolment: Mapped[Enrolment] = relationship()

@@ -1,12 +1,16 @@
 """Pages that belong to no feature: start page, health check, language switch."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
+from app.core.legal import legal_html
 from app.extensions import csrf, db
 
 bp = Blueprint("core", __name__)
@@ -22,13 +26,25 @@ def index():
 @bp.get("/healthz")
 @csrf.exempt
 def healthz():
+    """For load balancers: the database answers and the file store is writable."""
+    checks, status = {}, 200
     try:
         db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
     except Exception as exc:  # the reason, not a traceback
         db.session.rollback()
         current_app.logger.warning("health check: database unreachable: %s", exc)
-        return jsonify({"status": "error", "database": "unreachable"}), 503
-    return jsonify({"status": "ok", "database": "ok"})
+        checks["database"], status = "unreachable", 503
+    store = Path(current_app.config["FILE_STORAGE_DIR"])
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+        checks["files"] = "ok" if os.access(store, os.W_OK) else "not writable"
+    except OSError as exc:
+        current_app.logger.warning("health check: file store %s unusable: %s", store, exc)
+        checks["files"] = "unavailable"
+    if checks["files"] != "ok":
+        status = 503
+    return jsonify({"status": "ok" if status == 200 else "error", **checks}), status
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -39,6 +55,21 @@ def safe_next(target: str | None, fallback: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return fallback
     return target
+
+
+@bp.get("/impressum")
+def imprint():
+    return render_template("core/legal.html", title=_("Impressum"), html=legal_html("impressum"))
+
+
+@bp.get("/datenschutz")
+def privacy():
+    return render_template("core/legal.html", title=_("Datenschutzerklärung"), html=legal_html("datenschutz"))
+
+
+@bp.get("/barrierefreiheit")
+def accessibility():
+    return render_template("core/legal.html", title=_("Erklärung zur Barrierefreiheit"), html=legal_html("barrierefreiheit"))
 
 
 @bp.post("/sprache")

@@ -59,6 +59,36 @@ def seed(course_slug: str = DEMO_COURSE) -> list[str]:
         db.session.flush()
         initialise_enrolment(enrolment)
         created.append(f"enrolment of {learner.email}")
+    created += _seed_schedule_and_profile(cohort, learner)
+    db.session.flush()
+    return created
+
+
+def _seed_schedule_and_profile(cohort, learner) -> list[str]:
+    """Release dates for the demo cohort (only if it has none) and a profile for the demo learner
+    (only if empty). Dates count from today so the demo always shows open modules and, in longer
+    courses, a few that open later; the schedule binds (release_locks)."""
+    from datetime import timedelta
+
+    from app.cohorts.models import ModuleRelease
+    from app.extensions import db
+
+    created = []
+    modules = [m for m in cohort.course.modules if m.archived_at is None]
+    if modules and not cohort.module_releases:
+        later = len(modules) // 3  # the last third opens in the coming weeks
+        today = date.today()
+        first_open = len(modules) - later
+        for index, module in enumerate(modules):
+            weeks = index - first_open + 1  # open ones in the past weeks, the rest weekly from next week
+            cohort.module_releases.append(ModuleRelease(module_id=module.id, opens_on=today + timedelta(weeks=weeks)))
+        cohort.release_locks = True
+        created.append(f"release dates of {cohort.name}")
+    if not learner.district_ags:
+        learner.municipality = learner.municipality or "Landeshauptstadt Potsdam"
+        learner.district_ags, learner.land = "12054", "12"
+        learner.position = learner.position or "Fachbereich Digitalisierung"
+        created.append(f"profile of {learner.email}")
     db.session.flush()
     return created
 

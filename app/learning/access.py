@@ -1,6 +1,9 @@
 """Loading course content for the current user: the enrolment, and whether a module is open."""
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -64,3 +67,31 @@ def locked_reason(module: Module, modules_done: set[int], course: Course) -> lis
 
 def active_lessons(module: Module) -> list[Lesson]:
     return [lesson for lesson in module.lessons if lesson.archived_at is None]
+
+
+def today_local() -> date:
+    """Release dates are calendar days in Germany."""
+    return datetime.now(ZoneInfo("Europe/Berlin")).date()
+
+
+def closed_until(enrolment: Enrolment | None, modules: list[Module], today: date | None = None) -> dict[int, date]:
+    """Module id → opening date, for the modules that have not opened yet for this enrolment's cohort
+    (the cohort's release schedule, see app.cohorts.schedule) when the cohort locks modules by date.
+    Previews (no enrolment) see everything."""
+    if enrolment is None or not enrolment.cohort.release_locks:
+        return {}
+    from app.cohorts.schedule import module_release_dates
+
+    today = today or today_local()
+    dates = module_release_dates(enrolment.cohort, modules)
+    return {module_id: day for module_id, day in dates.items() if day > today}
+
+
+def opens_on(enrolment: Enrolment | None, module: Module, today: date | None = None) -> date | None:
+    """The date ``module`` opens for this enrolment, or None if it is open (or a preview)."""
+    if enrolment is None or not enrolment.cohort.release_locks:
+        return None
+    from app.cohorts.schedule import module_opens_on
+
+    day = module_opens_on(enrolment.cohort, module)
+    return day if day > (today or today_local()) else None

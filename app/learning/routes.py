@@ -14,7 +14,7 @@ from app.cohorts.models import Cohort, Enrolment
 from app import navigation
 from app.extensions import db
 from app.learning.access import (
-    OPEN_STATUSES, active_lessons, course_or_404, locked_reason, module_or_404, require_access,
+    OPEN_STATUSES, active_lessons, closed_until, course_or_404, locked_reason, module_or_404, opens_on, require_access,
 )
 from app.progress.models import ItemType
 from app.progress.services import complete_item, enrolment_state
@@ -79,7 +79,8 @@ def course(course_slug: str):
     state = enrolment_state(enrolment) if enrolment else {}
     modules = [m for m in course.modules if m.archived_at is None]
     locks = {m.id: locked_reason(m, state.get("module", set()), course) if enrolment else [] for m in modules}
-    return render_template("learning/course.html", course=course, modules=modules, enrolment=enrolment, state=state, locks=locks)
+    return render_template("learning/course.html", course=course, modules=modules, enrolment=enrolment, state=state, locks=locks,
+                           closed=closed_until(enrolment, modules))
 
 
 @bp.get("/kurse/<course_slug>/<module_slug>")
@@ -94,7 +95,7 @@ def module(course_slug: str, module_slug: str):
     assignments = [a for a in module.assignments if a.archived_at is None]
     return render_template(
         "learning/module.html", course=course, module=module, lessons=active_lessons(module), quiz=quiz,
-        assignments=assignments, enrolment=enrolment, state=state, locked=locked,
+        assignments=assignments, enrolment=enrolment, state=state, locked=locked, opens_on=opens_on(enrolment, module),
     )
 
 
@@ -115,7 +116,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug)
     state = enrolment_state(enrolment) if enrolment else {}
     locked = locked_reason(module, state.get("module", set()), course) if enrolment else []
-    if locked:
+    if locked or opens_on(enrolment, module):
         flash(_("Dieses Modul ist noch gesperrt."), "info")
         return redirect(url_for("learning.module", course_slug=course.slug, module_slug=module.slug))
     index = lessons.index(lesson)
@@ -134,7 +135,7 @@ def mark_done(course_slug: str, module_slug: str, lesson_slug: str):
     course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug)
     if enrolment is None or not FlaskForm().validate_on_submit():
         abort(400 if enrolment else 403)
-    if locked_reason(module, enrolment_state(enrolment).get("module", set()), course):
+    if locked_reason(module, enrolment_state(enrolment).get("module", set()), course) or opens_on(enrolment, module):
         abort(403)
     complete_item(enrolment, ItemType.LESSON, lesson.id, module)
     db.session.commit()

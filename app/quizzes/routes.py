@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 
 from app.errors import DomainError
 from app.extensions import db
-from app.learning.access import course_or_404, locked_reason, module_or_404, require_access
+from app.learning.access import course_or_404, locked_reason, module_or_404, opens_on, require_access
 from app.progress.services import enrolment_state
 from app.quizzes import services
 from app.quizzes.models import QuizAttempt
@@ -35,6 +35,7 @@ def overview(course_slug: str, module_slug: str):
     return render_template(
         "quizzes/overview.html", course=course, module=module, quiz=quiz, enrolment=enrolment, attempts=attempts,
         current=services.open_attempt(attempts), passed=any(a.passed for a in attempts), locked=locked, form=FlaskForm(),
+        opens=opens_on(enrolment, module),
     )
 
 
@@ -46,7 +47,7 @@ def start(course_slug: str, module_slug: str):
         abort(403)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    if locked_reason(module, enrolment_state(enrolment).get("module", set()), course):
+    if locked_reason(module, enrolment_state(enrolment).get("module", set()), course) or opens_on(enrolment, module):
         abort(403)
     try:
         attempt = services.start_attempt(enrolment, quiz)
@@ -109,3 +110,24 @@ def review(attempt_id: int):
     module = attempt.quiz.module
     results = {r["id"]: r for r in attempt.results or []}
     return render_template("quizzes/review.html", attempt=attempt, quiz=attempt.quiz, module=module, course=module.course, results=results)
+
+
+@bp.get("/teilnahmen/<int:enrolment_id>/versuche")
+@login_required
+def enrolment_attempts(enrolment_id: int):
+    """Every quiz attempt of one enrolment: for the learner, the cohort's trainers and admins."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from app.catalogue.models import Module, Quiz
+    from app.cohorts.models import Enrolment
+
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    if not can_view_enrolment(current_user, enrolment):
+        abort(404)
+    attempts = db.session.scalars(
+        select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id)
+        .options(selectinload(QuizAttempt.quiz).selectinload(Quiz.module))
+        .join(Quiz).join(Module).order_by(Module.position, QuizAttempt.number)
+    ).all()
+    return render_template("quizzes/enrolment_attempts.html", enrolment=enrolment, attempts=attempts)

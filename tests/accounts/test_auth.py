@@ -108,3 +108,22 @@ def test_reset_for_unknown_address_sends_nothing_and_says_the_same(app, browser)
     assert "Wenn ein Konto mit dieser Adresse besteht" in response.get_data(as_text=True)
     deliver_pending()
     assert len(read_mails(app)) == before
+
+
+def test_login_attempts_are_rate_limited(app, browser, make):
+    from app.extensions import limiter
+
+    user = make.user("learner")
+    saved = app.config["LOGIN_RATE_LIMIT"]
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    limiter.reset()
+    try:
+        browser.get("/anmelden")
+        statuses = [browser.post("/anmelden", {"email": user.email, "password": "falsch-falsch-falsch"}).status_code for _ in range(4)]
+        assert statuses == [401, 401, 401, 429]
+        page = browser.post("/anmelden", {"email": user.email, "password": make.PASSWORD})
+        assert page.status_code == 429  # even the right password waits
+        assert "Zu viele Versuche" in page.get_data(as_text=True)
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = saved
+        limiter.reset()

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import threading
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -66,3 +70,43 @@ def page(chromium, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+@pytest.fixture(scope="session")
+def vnu_url():
+    """The Nu HTML Checker as a local HTTP service for the whole session (one JVM start)."""
+    if not VNU_JAR.exists() or not shutil.which("java"):
+        pytest.skip("vnu.jar or java missing (make test installs them)")
+    from tests.conftest import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        ["java", "-Xss4m", "-Dnu.validator.servlet.bind-address=127.0.0.1", "-cp", str(VNU_JAR), "nu.validator.servlet.Main", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("the Nu HTML Checker did not start within 60 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture()
+def check(vnu_url):
+    """check(page): zero axe-core WCAG 2.1 A/AA violations and zero Nu HTML Checker errors."""
+    from tests.browser.checks import check_page
+
+    return lambda page: check_page(page, vnu_url)

@@ -37,31 +37,40 @@ def answer_quiz_correctly(page) -> None:
         page.get_by_label(item, exact=True).select_option(str(position))
 
 
-def test_learner_goes_from_login_to_a_verified_certificate(page, enrolled_learner, tmp_path):
+def test_learner_goes_from_login_to_a_verified_certificate(page, enrolled_learner, tmp_path, check):
     email, password = enrolled_learner
     page.goto("/")
+    check(page)
     page.get_by_label("E-Mail-Adresse").fill(email)
     page.get_by_label("Passwort").fill(password)
     page.get_by_role("button", name="Anmelden").click()
     page.get_by_role("heading", name="Mein Lernstand").wait_for()
+    check(page)
 
     page.get_by_role("link", name="Kurzkurs Smart City").click()
+    check(page)
     page.get_by_role("link", name="Grundlagen").click()
+    check(page)
     page.get_by_role("link", name="Was ist eine Smart City?").click()
+    check(page)
     assert page.locator(".callout-praxis").inner_text().startswith("Praxis: Aus der Verwaltung")
     page.get_by_role("button", name="Als erledigt markieren").click()
     page.get_by_role("heading", name="Die Charta").wait_for()  # next lesson
     page.get_by_role("button", name="Als erledigt markieren").click()
 
     page.get_by_role("link", name="Wissenscheck Grundlagen").click()
+    check(page)
     page.get_by_role("button", name="Test starten").click()
+    check(page)
     answer_quiz_correctly(page)
     page.get_by_role("button", name="Zwischenspeichern").click()
     assert page.get_by_label("Ihre Antwort (Zahl)").input_value() == "72"  # saved and shown again
     page.get_by_role("button", name="Test abgeben").click()
     assert "Bestanden." in page.locator("main").inner_text()
+    check(page)
 
     page.goto("/kurse/kurz-kurs/02-abschluss/rueckblick")
+    check(page)
     page.get_by_role("button", name="Als erledigt markieren").click()
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Mein Lernstand").click()
     with page.expect_download() as download_info:
@@ -80,4 +89,5 @@ def test_learner_goes_from_login_to_a_verified_certificate(page, enrolled_learne
     page.get_by_role("button", name="Abmelden").click()
     page.goto(verify_url)  # anyone, logged out
     assert page.locator(".verify-status").inner_text() == "Gültig"
+    check(page)
     assert "Lena Lernende" in page.locator("main").inner_text()

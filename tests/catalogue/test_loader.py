@@ -125,3 +125,10 @@ def test_broken_content_never_raises(course_dir, target, content):
     for problem in problems:
         assert problem.line >= 1 and problem.path.startswith("kurz-kurs")
     assert course is not None or any(p.severity == "error" for p in problems)
+
+
+def test_lesson_named_like_a_module_page_is_refused(course_dir):
+    (course_dir / "01-grundlagen" / "03-quiz.md").write_text("---\ntitle: Quiz?\n---\n\nText\n", encoding="utf-8")
+    course, problems = load_course(course_dir)
+    assert course is None
+    assert "kurz-kurs/01-grundlagen/03-quiz.md:1: error: 'quiz' is reserved for the module's own pages; rename the lesson file" in messages(problems)

@@ -13,14 +13,27 @@ from app.cohorts.models import Enrolment
 def test_healthz_reports_database_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "files": "ok"}
 
 
 def test_healthz_answers_503_when_database_is_unreachable(client, db):
     with mock.patch.object(db.session, "execute", side_effect=OperationalError("SELECT 1", {}, Exception("down"))):
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.get_json() == {"status": "error", "database": "unreachable"}
+    assert response.get_json() == {"status": "error", "database": "unreachable", "files": "ok"}
+
+
+def test_healthz_answers_503_when_the_file_store_is_unusable(app, client, tmp_path):
+    blocker = tmp_path / "a-file-not-a-folder"
+    blocker.write_text("x")
+    saved = app.config["FILE_STORAGE_DIR"]
+    app.config["FILE_STORAGE_DIR"] = str(blocker / "files")
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.config["FILE_STORAGE_DIR"] = saved
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "ok", "files": "unavailable"}
 
 
 def test_security_headers_on_every_page(client):
@@ -74,3 +87,26 @@ def test_production_refuses_to_start_without_secret(monkeypatch):
 
     with pytest.raises(ConfigError):
         create_app({"ENV_NAME": "production", "SECRET_KEY": None, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_legal_pages_show_the_operator_from_configuration(app, client):
+    saved = app.config["OPERATOR_NAME"]
+    app.config["OPERATOR_NAME"] = "Qualifizierungsstelle Musterland"
+    try:
+        for url, heading in (("/impressum", "Impressum"), ("/datenschutz", "Datenschutzerklärung"), ("/barrierefreiheit", "Erklärung zur Barrierefreiheit")):
+            page = client.get(url).get_data(as_text=True)
+            assert f"<h1>{heading}</h1>" in page and "Qualifizierungsstelle Musterland" in page
+        assert "Schlichtungsstelle nach § 16" in client.get("/barrierefreiheit").get_data(as_text=True)
+        assert 'href="/datenschutz"' in client.get("/anmelden").get_data(as_text=True)
+    finally:
+        app.config["OPERATOR_NAME"] = saved
+
+
+def test_operator_texts_from_legal_dir_replace_the_defaults(app, client, tmp_path):
+    (tmp_path / "impressum.md").write_text("## Eigene Angaben\n\n{operator_email} <b>kein HTML</b>\n", encoding="utf-8")
+    app.config["LEGAL_DIR"] = str(tmp_path)
+    try:
+        page = client.get("/impressum").get_data(as_text=True)
+    finally:
+        app.config["LEGAL_DIR"] = None
+    assert "Eigene Angaben" in page and app.config["OPERATOR_EMAIL"] in page and "&lt;b&gt;kein HTML" in page

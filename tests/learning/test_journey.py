@@ -193,3 +193,27 @@ def test_lesson_page_query_count_does_not_grow_with_the_course(browser, learner,
             assert len(statements) <= 10, (url, statements)
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_trainer_of_the_cohort_sees_attempts_others_do_not(browser, another_browser, learner, db, make):
+    attempt = start_attempt(browser, db)
+    browser.post(f"/versuche/{attempt.id}", {"action": "submit", "q-meldefrist": "72"})
+    trainer = make.user("trainer")
+    learner.cohort.trainers.append(trainer)
+    db.session.commit()
+    another_browser.login(trainer)
+    page = another_browser.get(f"/teilnahmen/{learner.id}/versuche").get_data(as_text=True)
+    assert "Grundlagen" in page and f"/versuche/{attempt.id}/auswertung" in page
+    assert another_browser.get(f"/versuche/{attempt.id}/auswertung").status_code == 200
+    another_browser.post("/abmelden")
+    another_browser.login(make.user("trainer"))  # trainer of no cohort of this learner
+    assert another_browser.get(f"/teilnahmen/{learner.id}/versuche").status_code == 404
+    assert another_browser.get(f"/versuche/{attempt.id}/auswertung").status_code == 404
+
+
+def test_quiz_of_a_module_not_yet_released_cannot_be_started(browser, learner, db):
+    learner.cohort.release_locks = True  # the factory's cohort starts on 2027-01-11, in the future
+    db.session.commit()
+    page = browser.get("/kurse/kurz-kurs/01-grundlagen/quiz").get_data(as_text=True)
+    assert "Dieses Modul öffnet am 11.01.2027." in page
+    assert browser.post("/kurse/kurz-kurs/01-grundlagen/quiz/start").status_code == 403

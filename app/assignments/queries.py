@@ -1,0 +1,152 @@
+"""Reads for the grading queue, the navigation badge and the ZIP export."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import Role, User
+from app.assignments.access import graded_cohort_ids
+from app.assignments.models import WAITING, Submission, SubmissionStatus, SubmissionVersion
+from app.assignments.storage import FileStore
+from app.catalogue.models import Assignment, Module
+from app.cohorts.models import Cohort, Enrolment
+from app.extensions import db
+
+OPEN = "open"
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    cohort_id: int | None = None
+    module_id: int | None = None
+    status: str = OPEN  # "open" (handed in, in review), "all", or a SubmissionStatus value
+
+    def as_args(self) -> dict:
+        args = {"status": self.status}
+        if self.cohort_id:
+            args["cohort"] = self.cohort_id
+        if self.module_id:
+            args["module"] = self.module_id
+        return args
+
+
+def _visible(query, user: User):
+    ids = graded_cohort_ids(user)
+    query = query.where(Submission.status != SubmissionStatus.DRAFT)
+    if ids is not None:
+        query = query.where(Enrolment.cohort_id.in_(ids), Enrolment.user_id != user.id)
+    return query
+
+
+def grading_queue(user: User, filters: QueueFilter, limit: int = 500) -> list[Submission]:
+    """Handed-in submissions of the user's cohorts, the longest waiting first."""
+    query = _visible(select(Submission).join(Enrolment, Submission.enrolment_id == Enrolment.id)
+                     .join(Assignment, Submission.assignment_id == Assignment.id), user)
+    if filters.cohort_id:
+        query = query.where(Enrolment.cohort_id == filters.cohort_id)
+    if filters.module_id:
+        query = query.where(Assignment.module_id == filters.module_id)
+    if filters.status == OPEN:
+        query = query.where(Submission.status.in_(WAITING))
+    elif filters.status != ALL:
+        query = query.where(Submission.status == SubmissionStatus(filters.status))
+    query = query.options(
+        selectinload(Submission.enrolment).selectinload(Enrolment.user),
+        selectinload(Submission.enrolment).selectinload(Enrolment.cohort),
+        selectinload(Submission.assignment).selectinload(Assignment.module),
+        selectinload(Submission.versions), selectinload(Submission.reviewer),
+    ).order_by(Submission.submitted_at, Submission.id).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def waiting_count(user: User) -> int:
+    """The navigation badge: submissions waiting for a grade in the user's cohorts (one query)."""
+    if user.role not in (Role.TRAINER, Role.ADMIN):
+        return 0
+    query = _visible(select(func.count(Submission.id)).join(Enrolment, Submission.enrolment_id == Enrolment.id), user)
+    return db.session.scalar(query.where(Submission.status.in_(WAITING))) or 0
+
+
+def next_in_queue(user: User, filters: QueueFilter, after: Submission) -> Submission | None:
+    """The next waiting submission after grading `after` ("save and next")."""
+    waiting = QueueFilter(filters.cohort_id, filters.module_id, OPEN)
+    return next((s for s in grading_queue(user, waiting) if s.id != after.id), None)
+
+
+def modules_of(cohorts: list[Cohort]) -> list[Module]:
+    course_ids = {c.course_id for c in cohorts}
+    if not course_ids:
+        return []
+    return list(db.session.scalars(
+        select(Module).where(Module.course_id.in_(course_ids), Module.archived_at.is_(None), Module.assignments.any())
+        .order_by(Module.course_id, Module.position)
+    ))
+
+
+def assignments_of(cohort: Cohort) -> list[Assignment]:
+    return list(db.session.scalars(
+        select(Assignment).join(Module).where(Module.course_id == cohort.course_id, Assignment.archived_at.is_(None))
+        .order_by(Module.position, Assignment.position)
+    ))
+
+
+# ---------------------------------------------------------------- ZIP export
+
+def _safe(name: str) -> str:
+    name = re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", name).strip(" .")
+    return name[:120] or "datei"
+
+
+def cohort_submissions_zip(cohort: Cohort, assignment: Assignment, store: FileStore):
+    """A temporary file holding a ZIP of every handed-in version of this assignment in the cohort:
+    `<Name> (<id>)/version-<n>/text.md` and the files, plus `uebersicht.csv`."""
+    submissions = db.session.scalars(
+        select(Submission).join(Enrolment, Submission.enrolment_id == Enrolment.id)
+        .where(Enrolment.cohort_id == cohort.id, Submission.assignment_id == assignment.id)
+        .options(selectinload(Submission.enrolment).selectinload(Enrolment.user),
+                 selectinload(Submission.versions).selectinload(SubmissionVersion.files),
+                 selectinload(Submission.versions).selectinload(SubmissionVersion.gradings))
+    ).all()
+    submissions = sorted(submissions, key=lambda s: (s.enrolment.user.name.lower(), s.id))
+    out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+    overview = io.StringIO()
+    writer = csv.writer(overview, delimiter=";")
+    writer.writerow(["Name", "E-Mail", "Version", "Abgegeben (UTC)", "Verspätet", "Status", "Punkte", "Dateien"])
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for submission in submissions:
+            user = submission.enrolment.user
+            folder = f"{_safe(user.name)} ({submission.enrolment_id})"
+            for version in submission.versions:
+                base = f"{folder}/version-{version.number}"
+                if version.text:
+                    archive.writestr(f"{base}/text.md", version.text)
+                used: set[str] = set()
+                for row in version.files:
+                    name = _safe(row.filename)
+                    stem, dot, ext = name.rpartition(".")
+                    counter = 2
+                    while name.lower() in used:
+                        name = f"{stem or ext} ({counter}){dot}{ext if stem else ''}"
+                        counter += 1
+                    used.add(name.lower())
+                    with store.open(row.storage_key) as source, archive.open(f"{base}/{name}", "w") as target:
+                        while chunk := source.read(1024 * 1024):
+                            target.write(chunk)
+                grading = version.latest_grading
+                writer.writerow([
+                    user.name, user.email, version.number, version.submitted_at.strftime("%Y-%m-%d %H:%M"),
+                    "ja" if version.late else "nein",
+                    grading.decision.value if grading else (submission.status.value if version is submission.latest_version else ""),
+                    f"{grading.points:g}" if grading else "", len(version.files),
+                ])
+        archive.writestr("uebersicht.csv", "\ufeff" + overview.getvalue())
+    out.seek(0)
+    return out

@@ -1,0 +1,292 @@
+"""Assignment pages: the learner's submission page, the trainers' queue and grading page,
+file downloads and the ZIP export."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from app import navigation
+from app.assignments import queries, services
+from app.assignments.access import can_download_file, can_grade, can_grade_cohort, graded_cohorts
+from app.assignments.forms import QueueFilterForm, SubmissionForm, grading_form_class
+from app.assignments.models import Decision, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
+from app.assignments.storage import get_store
+from app.catalogue.markdown import render
+from app.catalogue.models import Assignment
+from app.cohorts.models import Cohort
+from app.errors import DomainError
+from app.extensions import db
+from app.learning.access import course_or_404, locked_reason, module_or_404, require_access
+from app.progress.services import enrolment_state
+
+bp = Blueprint("assignments", __name__)
+navigation.register("assignments.queue", lambda: _("Bewertung"), {"trainer", "admin"}, order=30, badge=queries.waiting_count)
+
+
+class _UserContent:
+    """Link resolver for learners' Markdown: links stay as written, images are not shown."""
+
+    def link(self, target: str, line: int) -> str | None:
+        return target
+
+    def image(self, target: str, line: int) -> str | None:
+        return None
+
+    def problem(self, line: int, message: str) -> None:
+        pass
+
+
+@bp.app_template_filter("user_markdown")
+def user_markdown(text: str) -> Markup:
+    """Learners' Markdown, rendered with raw HTML off (markdown-it escapes it)."""
+    return Markup(render(text or "", _UserContent()).html)  # noqa: S704 (html=False: no raw HTML passes)
+
+
+@bp.app_template_global()
+def assignment_submission(enrolment, assignment) -> Submission | None:
+    return services.submission_for(enrolment, assignment) if enrolment else None
+
+
+@bp.app_template_global()
+def submission_status_label(status: SubmissionStatus) -> str:
+    return services.status_label(status)
+
+
+@bp.app_template_global()
+def decision_label(decision: Decision) -> str:
+    return services.decision_label(decision)
+
+
+# ---------------------------------------------------------------- learners
+
+def _assignment_context(course_slug: str, module_slug: str, assignment_slug: str):
+    course = course_or_404(course_slug)
+    module = module_or_404(course, module_slug)
+    assignment = next((a for a in module.assignments if a.slug == assignment_slug and a.archived_at is None), None)
+    if assignment is None:
+        abort(404)
+    enrolment = require_access(current_user, course)
+    return course, module, assignment, enrolment
+
+
+@bp.route("/kurse/<course_slug>/<module_slug>/aufgaben/<assignment_slug>", methods=["GET", "POST"])
+@login_required
+def assignment(course_slug: str, module_slug: str, assignment_slug: str):
+    course, module, assignment, enrolment = _assignment_context(course_slug, module_slug, assignment_slug)
+    locked = locked_reason(module, enrolment_state(enrolment).get("module", set()), course) if enrolment else []
+    closed_until = _module_closed_until(enrolment, module)
+    submission = services.submission_for(enrolment, assignment) if enrolment else None
+    page_url = url_for("assignments.assignment", course_slug=course.slug, module_slug=module.slug, assignment_slug=assignment.slug)
+    if request.method == "POST":
+        if enrolment is None or locked or closed_until:
+            abort(403)
+        # A hard cap for the whole request; single files over the limit get a friendly message below.
+        request.max_content_length = services.MAX_FILES * services.max_file_bytes(assignment) + 2 * 1024 * 1024
+    form = SubmissionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            if form.csrf_token.errors:
+                abort(400)
+            return _render_assignment(course, module, assignment, enrolment, submission, locked, form, closed_until), 422
+        submission = services.get_or_create_submission(enrolment, assignment)
+        if not submission.editable:
+            flash(_("Diese Abgabe ist bereits abgegeben und kann nicht mehr geändert werden."), "error")
+            return redirect(page_url)
+        services.save_draft(submission, form.text.data or "")
+        rejected = _store_uploads(submission)
+        remove = request.form.get("remove_file", "")
+        if remove.isdigit():
+            services.remove_draft_file(submission, int(remove))
+        if rejected:
+            db.session.commit()  # the text and every accepted file are kept
+            form.files.errors = rejected
+            return _render_assignment(course, module, assignment, enrolment, submission, locked, form, closed_until), 422
+        if request.form.get("action") == "submit":
+            try:
+                version = services.hand_in(submission)
+            except DomainError as exc:
+                db.session.commit()  # keep the draft
+                flash(exc.message, "error")
+                return redirect(page_url)
+            db.session.commit()
+            flash(_("Version %(n)d ist abgegeben. Ihre Trainerin oder Ihr Trainer wird benachrichtigt.", n=version.number), "success")
+            return redirect(page_url)
+        db.session.commit()
+        flash(_("Datei entfernt. Ihr Entwurf ist gespeichert.") if remove.isdigit() else _("Ihr Entwurf ist gespeichert."), "success")
+        return redirect(page_url)
+    if submission is not None:
+        form.text.data = submission.draft_text
+    return _render_assignment(course, module, assignment, enrolment, submission, locked, form, closed_until)
+
+
+def _store_uploads(submission: Submission) -> list[str]:
+    rejected = []
+    store = get_store()
+    for upload in request.files.getlist("files"):
+        if not upload or not upload.filename:
+            continue
+        try:
+            services.add_draft_file(submission, services.Upload(upload.filename, upload.stream), store)
+        except services.UploadRejected as exc:
+            rejected.append(exc.message)
+    return rejected
+
+
+def _module_closed_until(enrolment, module):
+    """The day the module opens by the cohort's release schedule, if that is still ahead."""
+    try:
+        from app.learning.access import opens_on
+    except ImportError:  # release dates not available: prerequisites alone decide
+        return None
+    return opens_on(enrolment, module)
+
+
+def _render_assignment(course, module, assignment, enrolment, submission, locked, form, closed_until=None):
+    due_on = services.due_date_for(enrolment.cohort, assignment) if enrolment else None
+    return render_template(
+        "assignments/assignment.html", course=course, module=module, assignment=assignment, enrolment=enrolment,
+        submission=submission, locked=locked, form=form, due_on=due_on, closed_until=closed_until,
+        accepts_text=services.accepts_text(assignment), accepts_files=services.accepts_files(assignment),
+        allowed_kinds=services.allowed_kinds(assignment), max_mb=services.max_file_bytes(assignment) / (1024 * 1024),
+        pass_points=services.pass_points(assignment), max_files=services.MAX_FILES,
+        accept=",".join(f".{kind}" for kind in services.allowed_kinds(assignment)) + (",.jpeg" if "jpg" in services.allowed_kinds(assignment) else ""),
+        versions=list(reversed(submission.versions)) if submission else [],
+    )
+
+
+@bp.get("/abgaben/dateien/<int:file_id>")
+@login_required
+def download(file_id: int):
+    row = db.get_or_404(SubmissionFile, file_id)
+    if not can_download_file(current_user, row):
+        abort(404)
+    try:
+        stream = get_store().open(row.storage_key)
+    except (OSError, KeyError):
+        abort(404)
+    return send_file(stream, mimetype=row.content_type, as_attachment=True, download_name=row.filename,
+                     max_age=0, etag=row.sha256)
+
+
+# ---------------------------------------------------------------- trainers
+
+def _filters() -> queries.QueueFilter:
+    def number(name: str) -> int | None:
+        value = request.args.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    status = request.args.get("status", queries.OPEN)
+    if status not in {queries.OPEN, queries.ALL} | {s.value for s in SubmissionStatus if s != SubmissionStatus.DRAFT}:
+        status = queries.OPEN
+    return queries.QueueFilter(number("cohort"), number("module"), status)
+
+
+def _require_grader():
+    if current_user.role.value not in ("trainer", "admin"):
+        abort(403)
+
+
+@bp.get("/bewertung")
+@login_required
+def queue():
+    _require_grader()
+    filters = _filters()
+    cohorts = graded_cohorts(current_user)
+    if filters.cohort_id and filters.cohort_id not in {c.id for c in cohorts}:
+        abort(404)
+    modules = queries.modules_of(cohorts)
+    form = QueueFilterForm(request.args)
+    form.cohort.choices = [("", _("Alle Kohorten"))] + [(str(c.id), c.name) for c in cohorts]
+    form.module.choices = [("", _("Alle Module"))] + [(str(m.id), m.title) for m in modules]
+    form.status.choices = [(queries.OPEN, _("Offen (abgegeben, in Prüfung)")), (queries.ALL, _("Alle"))] + [
+        (s.value, services.status_label(s)) for s in SubmissionStatus if s != SubmissionStatus.DRAFT
+    ]
+    form.status.data = filters.status
+    selected_cohort = next((c for c in cohorts if c.id == filters.cohort_id), None)
+    return render_template(
+        "assignments/queue.html", form=form, submissions=queries.grading_queue(current_user, filters), filters=filters,
+        selected_cohort=selected_cohort, cohort_assignments=queries.assignments_of(selected_cohort) if selected_cohort else [],
+    )
+
+
+def _gradable_or_404(submission_id: int) -> Submission:
+    submission = db.get_or_404(Submission, submission_id)
+    if not can_grade(current_user, submission) or submission.status == SubmissionStatus.DRAFT or not submission.versions:
+        abort(404)
+    return submission
+
+
+@bp.route("/bewertung/<int:submission_id>", methods=["GET", "POST"])
+@login_required
+def grade(submission_id: int):
+    submission = _gradable_or_404(submission_id)
+    filters = _filters()
+    assignment = submission.assignment
+    form = grading_form_class(assignment.rubric)()
+    conflict = None
+    if request.method == "GET":
+        services.mark_in_review(submission, current_user)
+        db.session.commit()
+        _prefill(form, submission)
+    elif form.validate_on_submit():
+        version = db.session.get(SubmissionVersion, int(form.version_id.data)) if (form.version_id.data or "").isdigit() else None
+        if version is None or version.submission_id != submission.id:
+            abort(400)
+        try:
+            services.grade_submission(
+                submission, version, current_user, form.chosen_levels(), Decision(form.decision.data), form.comment.data or "",
+                expected_lock=int(form.lock_version.data or 0),
+            )
+        except services.GradingConflict as exc:
+            db.session.rollback()
+            conflict = exc
+        except DomainError as exc:
+            db.session.rollback()
+            form.decision.errors = [exc.message]
+        else:
+            db.session.commit()
+            flash(_("Bewertung gespeichert: %(decision)s.", decision=services.decision_label(Decision(form.decision.data))), "success")
+            if request.form.get("after") == "next":
+                following = queries.next_in_queue(current_user, filters, submission)
+                if following is not None:
+                    return redirect(url_for("assignments.grade", submission_id=following.id, **filters.as_args()))
+                flash(_("Keine weiteren Abgaben warten auf eine Bewertung."), "info")
+                return redirect(url_for("assignments.queue", **filters.as_args()))
+            return redirect(url_for("assignments.grade", submission_id=submission.id, **filters.as_args()))
+    if request.method == "POST":
+        db.session.refresh(submission)
+        # Carry the current state, so that saving again (after reading the message) is a deliberate regrade.
+        form.version_id.data = str(submission.latest_version.id)
+        form.lock_version.data = str(submission.lock_version)
+    status = 409 if conflict else (422 if request.method == "POST" else 200)
+    return render_template(
+        "assignments/grade.html", submission=submission, assignment=assignment, module=assignment.module,
+        enrolment=submission.enrolment, learner=submission.enrolment.user, form=form, conflict=conflict, filters=filters,
+        versions=list(reversed(submission.versions)), pass_points=services.pass_points(assignment),
+    ), status
+
+
+def _prefill(form, submission: Submission) -> None:
+    version = submission.latest_version
+    form.version_id.data = str(version.id)
+    form.lock_version.data = str(submission.lock_version)
+    previous = version.latest_grading
+    if previous is not None:  # a regrade starts from the last grading of this version
+        for field in form.rubric_fields():
+            level = previous.levels.get(field.name[len("level_"):])
+            field.data = str(level) if level is not None else None
+        form.comment.data = previous.comment
+
+
+@bp.get("/bewertung/kohorten/<int:cohort_id>/aufgaben/<int:assignment_id>/abgaben.zip")
+@login_required
+def cohort_zip(cohort_id: int, assignment_id: int):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
+    if not can_grade_cohort(current_user, cohort) or assignment.module.course_id != cohort.course_id:
+        abort(404)
+    archive = queries.cohort_submissions_zip(cohort, assignment, get_store())
+    name = f"abgaben-{cohort.id}-{assignment.module.slug}-{assignment.slug}.zip"
+    return send_file(archive, mimetype="application/zip", as_attachment=True, download_name=name, max_age=0)

@@ -1,0 +1,1 @@
+from app.audit.routes import bp  # noqa: F401

@@ -1,0 +1,126 @@
+"""Consistent backups of the database and the file store, and their restore.
+
+SQLite: the online backup API copies a consistent snapshot while the app keeps running.
+PostgreSQL: `pg_dump --format=custom` (a consistent snapshot by MVCC) and `pg_restore --clean`.
+The file store (uploads) is copied next to it; a manifest records what was saved, with SHA-256
+checksums, so a restore can check the backup before touching anything."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+MANIFEST = "manifest.json"
+
+
+class BackupError(RuntimeError):
+    pass
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _pg_args(url) -> tuple[list[str], dict]:
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    args = ["--host", url.host or "127.0.0.1", "--port", str(url.port or 5432), "--username", url.username or "postgres"]
+    return args, env
+
+
+def create_backup(database_uri: str, file_store: str | None, target: Path) -> dict:
+    target.mkdir(parents=True, exist_ok=True)
+    if any(target.iterdir()):
+        raise BackupError(f"{target} is not empty")
+    url = make_url(database_uri)
+    files: dict[str, str] = {}
+    if url.get_backend_name() == "sqlite":
+        destination = target / "database.sqlite3"
+        source = sqlite3.connect(url.database)
+        try:
+            copy = sqlite3.connect(destination)
+            with copy:
+                source.backup(copy)
+            copy.close()
+        finally:
+            source.close()
+        kind = "sqlite"
+    elif url.get_backend_name() == "postgresql":
+        destination = target / "database.pgdump"
+        args, env = _pg_args(url)
+        result = subprocess.run(["pg_dump", "--format=custom", "--no-owner", *args, "--file", str(destination), url.database],
+                                env=env, capture_output=True, text=True)
+        if result.returncode:
+            raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
+        kind = "postgresql"
+    else:
+        raise BackupError(f"unsupported database {url.get_backend_name()}")
+    files[destination.name] = _sha256(destination)
+    if file_store and Path(file_store).is_dir():
+        shutil.copytree(file_store, target / "files")
+        for path in sorted((target / "files").rglob("*")):
+            if path.is_file():
+                files[str(path.relative_to(target))] = _sha256(path)
+    manifest = {"created_at": datetime.now(timezone.utc).isoformat(), "database": kind, "files": files}
+    (target / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return manifest
+
+
+def verify_backup(source: Path) -> dict:
+    try:
+        manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"{source} holds no readable {MANIFEST}: {exc}")
+    for name, checksum in manifest["files"].items():
+        path = source / name
+        if not path.is_file() or _sha256(path) != checksum:
+            raise BackupError(f"backup damaged: {name} is missing or its checksum differs")
+    return manifest
+
+
+def restore_backup(database_uri: str, file_store: str | None, source: Path) -> dict:
+    """Replaces the database and the file store with the backup. Stop the app servers first."""
+    manifest = verify_backup(source)
+    url = make_url(database_uri)
+    if manifest["database"] != ("sqlite" if url.get_backend_name() == "sqlite" else "postgresql"):
+        raise BackupError(f"the backup is of a {manifest['database']} database, the target is {url.get_backend_name()}")
+    if manifest["database"] == "sqlite":
+        backup = sqlite3.connect(source / "database.sqlite3")
+        try:
+            live = sqlite3.connect(url.database)
+            with live:
+                backup.backup(live)
+            live.close()
+        finally:
+            backup.close()
+    else:
+        args, env = _pg_args(url)
+        result = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *args,
+                                 "--dbname", url.database, str(source / "database.pgdump")], env=env, capture_output=True, text=True)
+        if result.returncode:
+            raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
+    if file_store:
+        store = Path(file_store)
+        if (source / "files").is_dir():
+            staging = store.with_name(store.name + ".restoring")
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.copytree(source / "files", staging)
+            old = store.with_name(store.name + ".before-restore")
+            shutil.rmtree(old, ignore_errors=True)
+            if store.exists():
+                store.rename(old)
+            staging.rename(store)
+            shutil.rmtree(old, ignore_errors=True)
+    return manifest

@@ -1,0 +1,47 @@
+"""Who may see and run which cohort. Admins: every cohort. Trainers: the cohorts they are assigned
+to — any other cohort answers 404, as if it did not exist. Everyone else: none."""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import Select, select
+
+from app.accounts.models import Role, User
+from app.cohorts.models import Cohort, Enrolment, cohort_trainers
+from app.extensions import db
+
+
+def can_manage_cohort(user: User, cohort: Cohort) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.TRAINER and any(t.id == user.id for t in cohort.trainers)
+
+
+def can_administer_cohorts(user: User) -> bool:
+    """Create cohorts, assign trainers, change a cohort's course."""
+    return getattr(user, "is_authenticated", False) and user.role == Role.ADMIN
+
+
+def manageable_cohorts(user: User) -> Select:
+    query = select(Cohort)
+    if user.role == Role.ADMIN:
+        return query
+    if user.role == Role.TRAINER:
+        return query.join(cohort_trainers, cohort_trainers.c.cohort_id == Cohort.id).where(cohort_trainers.c.user_id == user.id)
+    return query.where(False)
+
+
+def cohort_or_404(user: User, cohort_id: int) -> Cohort:
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not can_manage_cohort(user, cohort):
+        abort(404)
+    return cohort
+
+
+def enrolment_or_404(cohort: Cohort, enrolment_id: int) -> Enrolment:
+    """An enrolment addressed by id inside a cohort the user already may manage."""
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.cohort_id != cohort.id:
+        abort(404)
+    return enrolment

@@ -1,0 +1,114 @@
+"""Fixtures for assignments: a file store in a temporary folder, a cohort with a trainer, a
+learner whose assignment module is open, and sample files of every allowed kind."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+from sqlalchemy import select
+
+from app.catalogue.models import Assignment, Module
+
+URL = "/kurse/kurz-kurs/02-abschluss/aufgaben/reflexion"
+
+
+@pytest.fixture(autouse=True)
+def file_store(app, tmp_path, monkeypatch):
+    folder = tmp_path / "files"
+    monkeypatch.setitem(app.config, "FILE_STORAGE_DIR", str(folder))
+    monkeypatch.setitem(app.config, "TRAINER_NOTIFICATIONS", "immediate")
+    return folder
+
+
+def stored_files(folder) -> list:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+@pytest.fixture()
+def assignment(db) -> Assignment:
+    """The test course's assignment, set to accept text and files (1 MB each)."""
+    row = db.session.scalar(select(Assignment).join(Module).where(Module.slug == "02-abschluss", Assignment.slug == "reflexion"))
+    row.settings = {**row.settings, "submission": "both", "file_types": ["pdf", "docx", "odt", "png", "jpg"], "max_file_mb": 1}
+    db.session.flush()
+    return row
+
+
+def open_first_module(db, enrolment) -> None:
+    from app.progress.models import ItemType
+    from app.progress.services import complete_item
+
+    module = db.session.scalar(select(Module).where(Module.slug == "01-grundlagen"))
+    for lesson in module.lessons:
+        complete_item(enrolment, ItemType.LESSON, lesson.id, module)
+    for quiz in module.quizzes:
+        complete_item(enrolment, ItemType.QUIZ, quiz.id, module)
+    db.session.flush()
+
+
+@pytest.fixture()
+def trainer(make):
+    return make.user("trainer", name="Tom Trainer")
+
+
+@pytest.fixture()
+def cohort(make, trainer):
+    return make.cohort(trainers=[trainer])
+
+
+@pytest.fixture()
+def learner(make, db, cohort, assignment):
+    """An enrolment whose second module (with the assignment) is open."""
+    enrolment = make.enrolment(user=make.user("learner", name="Lena Lernende"), cohort=cohort)
+    open_first_module(db, enrolment)
+    return enrolment
+
+
+def pdf_bytes() -> bytes:
+    return b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def png_bytes() -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+    return buffer.getvalue()
+
+
+def odt_bytes(mimetype: str = "application/vnd.oasis.opendocument.text") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), mimetype)
+        archive.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
+def exe_bytes() -> bytes:
+    return b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64 + b"This program cannot be run in DOS mode."
+
+
+def upload(browser, text: str = "", files=(), action: str = "save", **extra):
+    """Posts the submission form like a browser: text plus (name, bytes) files."""
+    browser.get(URL)
+    data = {"text": text, "action": action, **extra}
+    if files:
+        data["files"] = [(io.BytesIO(content), name) for name, content in files]
+    return browser.post(URL, data, content_type="multipart/form-data")
+
+
+def submission_id_from(page: str) -> int:
+    return int(re.search(r"/bewertung/(\d+)", page).group(1))
+
+
+def browser_for(app, user):
+    from tests.conftest import Browser
+
+    browser = Browser(app.test_client())
+    browser.login(user)
+    return browser

@@ -1,0 +1,213 @@
+"""Trainers: queue, grading with the rubric, records, optimistic locking, revision loop,
+progress and certificate, ZIP export, access."""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+from sqlalchemy import select
+
+from app.assignments.models import Grading, Submission, SubmissionStatus
+from app.certificates.models import Certificate
+from app.progress.models import ItemType, ProgressItem
+from tests.assignments.conftest import URL, browser_for, pdf_bytes, upload
+
+
+def hand_in(app, enrolment, text="Unser Projekt", files=()):
+    browser = browser_for(app, enrolment.user)
+    assert upload(browser, text, files=files, action="submit").status_code == 302
+    return browser
+
+
+def submission_of(db, enrolment) -> Submission:
+    return db.session.scalar(select(Submission).where(Submission.enrolment_id == enrolment.id))
+
+
+def grade_form(page_browser, submission, decision="passed", levels=("1",), comment="Gut gemacht.", after="stay", query=""):
+    page_browser.get(f"/bewertung/{submission.id}{query}")
+    data = {"version_id": str(submission.latest_version.id), "lock_version": str(submission.lock_version),
+            "decision": decision, "comment": comment, "after": after}
+    data.update({f"level_c{n}": level for n, level in enumerate(levels, start=1)})
+    return data
+
+
+def test_queue_lists_waiting_submissions_oldest_first_with_a_badge(app, db, make, cohort, trainer, learner):
+    second = make.enrolment(user=make.user("learner", name="Zoe Zweite"), cohort=cohort)
+    from tests.assignments.conftest import open_first_module
+    open_first_module(db, second)
+    hand_in(app, learner)
+    hand_in(app, second)
+    browser = browser_for(app, trainer)
+    page = browser.get("/bewertung").get_data(as_text=True)
+    assert page.index("Lena Lernende") < page.index("Zoe Zweite")
+    assert 'class="badge">2<' in page
+    page = browser.get(f"/bewertung?cohort={cohort.id}&status=passed").get_data(as_text=True)
+    assert "Lena Lernende" not in page and "Keine Abgaben" in page
+    assert browser.get("/bewertung?cohort=999999").status_code == 404
+
+
+def test_grading_opens_in_review_and_passing_updates_progress(app, db, learner, trainer, assignment):
+    hand_in(app, learner)
+    submission = submission_of(db, learner)
+    browser = browser_for(app, trainer)
+    data = grade_form(browser, submission)
+    db.session.refresh(submission)
+    assert submission.status == SubmissionStatus.IN_REVIEW and submission.reviewer_id == trainer.id
+    response = browser.post(f"/bewertung/{submission.id}", data)
+    assert response.status_code == 302
+    db.session.refresh(submission)
+    assert submission.status == SubmissionStatus.PASSED
+    [grading] = db.session.scalars(select(Grading)).all()
+    assert (grading.points, grading.max_points, grading.pass_points, grading.levels, grading.grader_id) == (2, 2, 2, {"c1": 1}, trainer.id)
+    assert db.session.scalar(select(ProgressItem).where(
+        ProgressItem.enrolment_id == learner.id, ProgressItem.item_type == ItemType.ASSIGNMENT, ProgressItem.item_id == assignment.id))
+    page = browser_for(app, learner.user).get(URL).get_data(as_text=True)
+    assert "bestanden" in page and "Gut gemacht." in page and "2 von 2" in page
+
+
+def test_passing_the_last_required_item_issues_the_certificate(app, db, learner, trainer):
+    from app.catalogue.models import Module
+    from app.progress.services import complete_item
+
+    course = learner.cohort.course
+    course.completion = {**course.completion, "assignments": "all"}
+    module = db.session.scalar(select(Module).where(Module.slug == "02-abschluss"))
+    for lesson in module.lessons:
+        complete_item(learner, ItemType.LESSON, lesson.id, module)
+    db.session.flush()
+    assert db.session.scalar(select(Certificate).where(Certificate.enrolment_id == learner.id)) is None
+    hand_in(app, learner)
+    submission = submission_of(db, learner)
+    browser = browser_for(app, trainer)
+    assert browser.post(f"/bewertung/{submission.id}", grade_form(browser, submission)).status_code == 302
+    assert db.session.scalar(select(Certificate).where(Certificate.enrolment_id == learner.id)) is not None
+    db.session.refresh(learner)
+    assert learner.items_done == learner.items_total
+
+
+def test_passing_below_the_threshold_is_refused(app, db, learner, trainer):
+    hand_in(app, learner)
+    submission = submission_of(db, learner)
+    browser = browser_for(app, trainer)
+    response = browser.post(f"/bewertung/{submission.id}", grade_form(browser, submission, levels=("0",)))
+    assert response.status_code == 422
+    assert "Bestehensgrenze von 2 Punkten nicht erreicht" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Grading)) is None
+
+
+def test_a_criterion_without_level_is_an_error_tied_to_the_field(app, db, learner, trainer):
+    hand_in(app, learner)
+    submission = submission_of(db, learner)
+    browser = browser_for(app, trainer)
+    data = grade_form(browser, submission)
+    del data["level_c1"]
+    response = browser.post(f"/bewertung/{submission.id}", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="level_c1-error"' in page and "Bitte wählen Sie eine Stufe." in page
+
+
+def test_second_trainer_grading_at_the_same_time_gets_a_conflict_and_loses_nothing(app, db, make, cohort, learner, trainer):
+    colleague = make.user("trainer", name="Carla Co-Trainerin")
+    cohort.trainers.append(colleague)
+    db.session.flush()
+    hand_in(app, learner)
+    submission = submission_of(db, learner)
+    first, second = browser_for(app, trainer), browser_for(app, colleague)
+    first_data = grade_form(first, submission, comment="Erste Rückmeldung")
+    second_data = grade_form(second, submission, decision="revision_requested", comment="Meine ausführliche Rückmeldung")
+    assert first.post(f"/bewertung/{submission.id}", first_data).status_code == 302
+    response = second.post(f"/bewertung/{submission.id}", second_data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Tom Trainer hat diese Abgabe inzwischen bewertet (bestanden)" in page
+    assert "Meine ausführliche Rückmeldung</textarea>" in page  # the colleague's input is still there
+    assert "Erste Rückmeldung" in page  # and the other grading is shown
+    assert [g.comment for g in db.session.scalars(select(Grading))] == ["Erste Rückmeldung"]
+    # saving again after reading the message is a deliberate regrade: a second record
+    again = dict(second_data, decision="passed", lock_version=str(submission_of(db, learner).lock_version))
+    assert second.post(f"/bewertung/{submission.id}", again).status_code == 302
+    assert [g.comment for g in db.session.scalars(select(Grading).order_by(Grading.id))] == ["Erste Rückmeldung", "Meine ausführliche Rückmeldung"]
+
+
+def test_revision_loop_keeps_every_version_and_its_feedback(app, db, learner, trainer):
+    learner_browser = hand_in(app, learner, "Erste Fassung", files=[("bericht.pdf", pdf_bytes())])
+    submission = submission_of(db, learner)
+    browser = browser_for(app, trainer)
+    data = grade_form(browser, submission, decision="revision_requested", levels=("0",), comment="Bitte ein konkretes Beispiel.")
+    assert browser.post(f"/bewertung/{submission.id}", data).status_code == 302
+    page = learner_browser.get(URL).get_data(as_text=True)
+    assert "Überarbeitung erbeten" in page and "Bitte ein konkretes Beispiel." in page
+    assert "Erste Fassung</textarea>" in page and "bericht.pdf" in page  # the draft starts from version 1
+    assert upload(learner_browser, "Zweite Fassung mit Beispiel", action="submit").status_code == 302
+    db.session.refresh(submission)
+    assert [(v.number, v.text, [f.filename for f in v.files]) for v in submission.versions] == [
+        (1, "Erste Fassung", ["bericht.pdf"]), (2, "Zweite Fassung mit Beispiel", ["bericht.pdf"])]
+    assert submission.status == SubmissionStatus.SUBMITTED
+    assert browser.post(f"/bewertung/{submission.id}", grade_form(browser, submission)).status_code == 302
+    page = learner_browser.get(URL).get_data(as_text=True)
+    assert "Version 2" in page and "Version 1" in page and "Bitte ein konkretes Beispiel." in page and "Gut gemacht." in page
+    assert [v.number for v in submission.versions if v.gradings] == [1, 2]
+
+
+def test_a_passed_submission_cannot_be_regraded_to_failed(app, db, learner, trainer):
+    hand_in(app, learner)
+    submission = submission_of(db, learner)
+    browser = browser_for(app, trainer)
+    browser.post(f"/bewertung/{submission.id}", grade_form(browser, submission))
+    response = browser.post(f"/bewertung/{submission.id}", grade_form(browser, submission_of(db, learner), decision="failed"))
+    assert response.status_code == 422 and "kann nur „bestanden“ lauten" in response.get_data(as_text=True)
+    assert db.session.query(Grading).count() == 1
+
+
+def test_save_and_next_goes_to_the_next_waiting_submission(app, db, make, cohort, learner, trainer):
+    from tests.assignments.conftest import open_first_module
+
+    second = make.enrolment(cohort=cohort)
+    open_first_module(db, second)
+    hand_in(app, learner)
+    hand_in(app, second)
+    first_submission, second_submission = submission_of(db, learner), submission_of(db, second)
+    browser = browser_for(app, trainer)
+    query = f"?cohort={cohort.id}&status=open"
+    data = grade_form(browser, first_submission, after="next", query=query)
+    response = browser.post(f"/bewertung/{first_submission.id}{query}", data)
+    assert response.status_code == 302 and f"/bewertung/{second_submission.id}?" in response.location
+    assert f"cohort={cohort.id}" in response.location
+
+
+def test_grading_and_zip_are_hidden_from_learners_and_other_trainers(app, db, make, cohort, learner, assignment):
+    hand_in(app, learner)
+    submission = submission_of(db, learner)
+    stranger = make.user("trainer")
+    make.cohort(trainers=[stranger])
+    other_learner = make.enrolment(cohort=cohort).user
+    zip_url = f"/bewertung/kohorten/{cohort.id}/aufgaben/{assignment.id}/abgaben.zip"
+    for user in (stranger, other_learner, learner.user):
+        browser = browser_for(app, user)
+        assert browser.get(f"/bewertung/{submission.id}").status_code == 404
+        assert browser.get(zip_url).status_code == 404
+    assert "Lena Lernende" not in browser_for(app, stranger).get("/bewertung").get_data(as_text=True)
+
+
+def test_zip_holds_every_version_with_files_and_an_overview(app, db, make, cohort, learner, trainer, assignment):
+    from tests.assignments.conftest import open_first_module
+
+    hand_in(app, learner, "Text von Lena", files=[("bericht.pdf", pdf_bytes()), ("Bericht.pdf", pdf_bytes() + b"2")])
+    second = make.enrolment(user=make.user("learner", name="Zoe Zweite"), cohort=cohort)
+    open_first_module(db, second)
+    hand_in(app, second, "Text von Zoe")
+    make.enrolment(cohort=make.cohort(trainers=[trainer]))  # another cohort: not in this ZIP
+    response = browser_for(app, trainer).get(f"/bewertung/kohorten/{cohort.id}/aufgaben/{assignment.id}/abgaben.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    names = sorted(archive.namelist())
+    lena, zoe = f"Lena Lernende ({learner.id})", f"Zoe Zweite ({second.id})"
+    assert names == sorted([
+        f"{lena}/version-1/text.md", f"{lena}/version-1/bericht.pdf", f"{lena}/version-1/Bericht (2).pdf",
+        f"{zoe}/version-1/text.md", "uebersicht.csv",
+    ])
+    assert archive.read(f"{lena}/version-1/bericht.pdf") == pdf_bytes()
+    assert archive.read(f"{zoe}/version-1/text.md").decode() == "Text von Zoe"
+    rows = list(csv.reader(io.StringIO(archive.read("uebersicht.csv").decode("utf-8-sig")), delimiter=";"))
+    assert [r[0] for r in rows[1:]] == ["Lena Lernende", "Zoe Zweite"] and rows[1][5] == "submitted" and rows[1][7] == "2"

@@ -1,0 +1,134 @@
+"""The progress matrix: built from stored progress in a fixed number of queries; exports."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import event, select
+
+from app.catalogue.models import Module
+from app.cohorts import queries
+from app.db import utcnow
+from app.progress.models import ItemType, ProgressItem
+from app.progress.services import complete_item
+
+
+def first_module(db) -> Module:
+    return db.session.scalar(select(Module).where(Module.slug == "01-grundlagen"))
+
+
+def finish_first_module(db, enrolment) -> None:
+    module = first_module(db)
+    for lesson in module.lessons:
+        complete_item(enrolment, ItemType.LESSON, lesson.id, module)
+    for quiz in module.quizzes:
+        complete_item(enrolment, ItemType.QUIZ, quiz.id, module, detail="87.5")
+
+
+@pytest.fixture()
+def learners(make, db, cohort):
+    jorg = make.enrolment(user=make.user("learner", name="Jörg Müßig"), cohort=cohort)
+    jorg.user.municipality = "Fürstenwalde/Spree"
+    finish_first_module(db, jorg)
+    anna = make.enrolment(user=make.user("learner", name="Anna Ölberg"), cohort=cohort)
+    module = first_module(db)
+    complete_item(anna, ItemType.LESSON, module.lessons[0].id, module)
+    idle = make.enrolment(user=make.user("learner", name="Ida Idle"), cohort=cohort)
+    idle.enrolled_at = utcnow() - timedelta(days=30)
+    db.session.flush()
+    return jorg, anna, idle
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args, **kwargs):
+        self.count += 1
+
+
+def test_matrix_cells_come_from_stored_progress(db, cohort, learners):
+    jorg, anna, idle = learners
+    columns, rows = queries.progress_matrix(cohort)
+    by_name = {r.learner.name: r for r in rows}
+    assert [c.position for c in columns] == [1, 2]
+    cell = by_name["Jörg Müßig"].cells[0]
+    assert (cell.lessons_done, cell.lessons_total, cell.quiz, cell.quiz_score, cell.module_done) == (2, 2, "passed", "87.5", True)
+    assert by_name["Jörg Müßig"].cells[1].assignment == "open"
+    assert by_name["Anna Ölberg"].cells[0].lessons_done == 1 and by_name["Anna Ölberg"].cells[0].quiz == "open"
+    assert by_name["Ida Idle"].percent == 0
+
+
+def test_matrix_needs_the_same_few_queries_for_3_or_30_learners(db, make, cohort, learners):
+    db.session.expire_all()
+    cohort.course_id  # reload the cohort itself outside the count
+    with QueryCounter(db.engine) as few:
+        queries.progress_matrix(cohort)
+    for n in range(27):
+        enrolment = make.enrolment(cohort=cohort)
+        if n % 3 == 0:
+            finish_first_module(db, enrolment)
+    db.session.expire_all()
+    cohort.course_id
+    with QueryCounter(db.engine) as many:
+        columns, rows = queries.progress_matrix(cohort)
+    assert len(rows) == 30
+    assert many.count == few.count <= 6
+
+
+def test_matrix_page_sorts_and_filters_inactive(trainer_browser, cohort, learners):
+    page = trainer_browser.get(f"/kohorten/{cohort.id}/matrix?sort=progress&order=desc").get_data(as_text=True)
+    assert page.index("Jörg Müßig") < page.index("Anna Ölberg") < page.index("Ida Idle")
+    page = trainer_browser.get(f"/kohorten/{cohort.id}/matrix?sort=name").get_data(as_text=True)
+    assert page.index("Anna Ölberg") < page.index("Ida Idle") < page.index("Jörg Müßig")
+    page = trainer_browser.get(f"/kohorten/{cohort.id}/matrix?filter=inactive").get_data(as_text=True)
+    assert "Ida Idle" in page and "Jörg Müßig" not in page and "Anna Ölberg" not in page
+    assert "seit 30 Tagen inaktiv" in page
+
+
+def test_inactivity_counts_from_the_last_completed_item(db, trainer_browser, cohort, learners):
+    jorg, anna, idle = learners
+    for item in db.session.scalars(select(ProgressItem).where(ProgressItem.enrolment_id == jorg.id)):
+        item.completed_at = utcnow() - timedelta(days=20)
+    jorg.enrolled_at = utcnow() - timedelta(days=40)
+    db.session.flush()
+    page = trainer_browser.get(f"/kohorten/{cohort.id}/matrix?filter=inactive").get_data(as_text=True)
+    assert "Jörg Müßig" in page and "seit 20 Tagen inaktiv" in page
+
+
+def test_xlsx_export_opens_with_openpyxl(trainer_browser, cohort, learners, tmp_path):
+    response = trainer_browser.get(f"/kohorten/{cohort.id}/matrix.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "attachment" in response.headers["Content-Disposition"]
+    path = tmp_path / "matrix.xlsx"
+    path.write_bytes(response.data)
+    sheet = load_workbook(path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("Name", "E-Mail", "Kommune", "Kreis", "Status")
+    assert len(rows) == 4
+    jorg = next(r for r in rows if r[0] == "Jörg Müßig")
+    assert jorg[2] == "Fürstenwalde/Spree" and jorg[5] == "2/2" and jorg[6] == "bestanden (87.5 %)"
+
+
+def test_csv_export_has_bom_and_keeps_umlauts(trainer_browser, cohort, learners):
+    response = trainer_browser.get(f"/kohorten/{cohort.id}/matrix.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    text = response.data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Name;E-Mail;Kommune;Kreis;Status;")
+    assert "Jörg Müßig" in text and "Fürstenwalde/Spree" in text and "Ölberg" in text
+
+
+def test_exported_formulas_are_neutralised(db, make, trainer_browser, cohort):
+    make.enrolment(user=make.user("learner", name='=HYPERLINK("http://evil.example","Klick")'), cohort=cohort)
+    text = trainer_browser.get(f"/kohorten/{cohort.id}/matrix.csv").data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text

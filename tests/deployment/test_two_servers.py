@@ -1,0 +1,147 @@
+"""Two gunicorn app servers on different ports, one PostgreSQL database, Redis for rate limits:
+a session started on one is valid on the other, a file uploaded through one is served by the
+other, and the login rate limit counts across both."""
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port, worker_id
+from tests.databases import fresh_database
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_available() -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        return True
+    except Exception:
+        return False
+
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL") or not _redis_available(),
+    reason="needs PostgreSQL (TEST_DATABASE_URL) and Redis (TEST_REDIS_URL); CI provides both",
+)
+
+
+class Client:
+    """A browser-like HTTP client: cookies and CSRF tokens, no redirects followed."""
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    def __init__(self):
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), self._NoRedirect)
+        self.token = None
+
+    def request(self, url: str, data: dict | None = None, files: dict | None = None) -> tuple[int, str]:
+        body, headers = None, {}
+        if files:
+            boundary = "----scc-boundary"
+            parts = []
+            for key, value in (data or {}).items():
+                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode())
+            for key, (filename, content, content_type) in files.items():
+                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"; filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode() + content + b"\r\n")
+            body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif data is not None:
+            body = urllib.parse.urlencode(data, doseq=True).encode()
+        try:
+            with self.opener.open(urllib.request.Request(url, data=body, headers=headers), timeout=20) as response:
+                status, text = response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read().decode("utf-8", "replace")
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text)
+        if match:
+            self.token = match.group(1)
+        return status, text
+
+    def post(self, url: str, data: dict, files: dict | None = None) -> tuple[int, str]:
+        return self.request(url, {**data, "csrf_token": self.token}, files)
+
+
+@pytest.fixture(scope="module")
+def servers(request, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("two-servers")
+    url = fresh_database(tmp, f"deploy_{worker_id(request)}")
+    env = {
+        **os.environ, "DATABASE_URL": url, "SECRET_KEY": "shared-secret-for-both-servers", "APP_ENV": "production",
+        "SESSION_COOKIE_SECURE": "0", "RATELIMIT_STORAGE_URI": REDIS_URL, "LOGIN_RATE_LIMIT": "6 per minute",
+        "FILE_STORAGE_DIR": str(tmp / "shared-files"), "COURSES_DIR": str(ROOT / "tests" / "data" / "courses"),
+        "MAIL_DIR": str(tmp / "mail"), "DEMO_PASSWORD": "ein-sicheres-passwort",
+        "CERTIFICATE_SIGNING_KEY": os.environ.get("CERTIFICATE_SIGNING_KEY", ""),
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    for command in (["db", "upgrade"], ["courses", "import", str(ROOT / "tests" / "data" / "courses")], ["demo", "seed", "--course", "kurz-kurs"]):
+        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    processes, urls = [], []
+    for _ in range(2):
+        port = free_port()
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))
+        urls.append(f"http://127.0.0.1:{port}")
+    for base in urls:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"{base} did not start")
+    yield urls
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def login(client: Client, base: str, password: str = "ein-sicheres-passwort") -> int:
+    client.request(f"{base}/anmelden")
+    status, _ = client.post(f"{base}/anmelden", {"email": "learner@example.org", "password": password})
+    return status
+
+
+def test_a_session_started_on_one_server_is_valid_on_the_other(servers):
+    first, second = servers
+    client = Client()
+    assert login(client, first) == 302
+    status, page = client.request(f"{second}/lernstand")
+    assert status == 200 and "Lena Lernende" in page
+
+
+def test_the_login_rate_limit_counts_across_both_servers(servers):
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()  # start from zero: other tests logged in too
+    first, second = servers
+    client = Client()
+    statuses = []
+    for attempt in range(8):
+        base = (first, second)[attempt % 2]
+        statuses.append(login(client, base, password="falsch-falsch-falsch"))
+    assert statuses[:6] == [401] * 6
+    assert statuses[6:] == [429, 429]
