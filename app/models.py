@@ -3,7 +3,7 @@ from app.accounts.models import PasswordResetToken, Role, User  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.assignments.models import Grading, Submission, SubmissionFile, SubmissionVersion  # noqa: F401
 from app.catalogue.models import Assignment, Course, Lesson, MediaFile, Module, Quiz  # noqa: F401
-from app.certificates.models import Certificate, CertificateCounter, CertificateStatus  # noqa: F401
+from app.certificates.models import Certificate, CertificateAsset, CertificateCounter, CertificateStatus  # noqa: F401
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, cohort_trainers  # noqa: F401
 from app.cohorts.models import Invitation, ModuleRelease  # noqa: F401
 from app.mail.models import OutgoingMail  # noqa: F401

@@ -30,7 +30,7 @@ def register(endpoint: str, label: Callable[[], str], roles: set[str] | frozense
 
 
 def entries_for_current_user() -> list[dict]:
-    if not current_user.is_authenticated:
+    if not getattr(current_user, "is_authenticated", False):
         return []
     role = current_user.role.value
     result = []

@@ -21,5 +21,5 @@ def register_templating(app) -> None:
         return {
             "site_name": app.config["SITE_NAME"],
             "current_locale": str(get_locale()),
-            "is_admin": current_user.is_authenticated and current_user.role == Role.ADMIN,
+            "is_admin": getattr(current_user, "is_authenticated", False) and current_user.role == Role.ADMIN,
         }

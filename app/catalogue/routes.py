@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.catalogue.models import Course, MediaFile
@@ -13,9 +13,11 @@ bp = Blueprint("catalogue", __name__)
 @bp.get("/medien/<course_slug>/<path:path>")
 @login_required
 def media(course_slug: str, path: str):
-    row = db.session.scalar(
-        select(MediaFile).join(Course).where(Course.slug == course_slug, MediaFile.path == path)
-    )
+    from app.learning.access import course_or_404, require_access
+
+    course = course_or_404(course_slug)
+    require_access(current_user, course)
+    row = db.session.scalar(select(MediaFile).where(MediaFile.course_id == course.id, MediaFile.path == path))
     if row is None:
         abort(404)
     if request.if_none_match and row.sha256 in request.if_none_match:

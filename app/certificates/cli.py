@@ -4,11 +4,12 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 cli = AppGroup("certificates", help="Issued certificates.")
+
+EXIT_CODES = {"valid": 0, "tampered": 1, "unknown key": 2, "unsigned": 3}
 
 
 @cli.command("render")
@@ -17,12 +18,42 @@ cli = AppGroup("certificates", help="Issued certificates.")
 def render_command(number: str, output: Path) -> None:
     """Render the issued certificate NUMBER to a PDF file."""
     from app.certificates.models import Certificate
-    from app.certificates.pdf import render_certificate
+    from app.certificates.services import render_pdf
     from app.extensions import db
 
     certificate = db.session.scalar(select(Certificate).where(Certificate.number == number))
     if certificate is None:
         click.echo(f"no certificate {number}", err=True)
         sys.exit(1)
-    output.write_bytes(render_certificate(certificate.data, current_app.config["CERTIFICATE_DESIGNS_DIR"]))
+    output.write_bytes(render_pdf(certificate))
     click.echo(f"{output} written")
+
+
+@cli.command("verify")
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_command(pdf: Path) -> None:
+    """Check a certificate PDF offline against the signing keys: valid, tampered, unknown key or
+    unsigned (exit codes 0, 1, 2, 3). Needs no database and no network."""
+    from app.certificates.services import check_pdf
+
+    result = check_pdf(pdf)
+    click.echo(f"{pdf}: {result.status}")
+    if result.data and result.status == "valid":
+        data = result.data
+        click.echo(f"  {data.get('number')} · {data.get('name')} · {data.get('course_title')} · {data.get('issued_on')}")
+        click.echo(f"  signed with key {result.key_id}; online status: {data.get('verify_url')}")
+    elif result.status == "unknown key":
+        click.echo(f"  signed with key {result.key_id}, which is not among the configured keys", err=True)
+    sys.exit(EXIT_CODES[result.status])
+
+
+@cli.command("generate-key")
+def generate_key_command() -> None:
+    """Print a new Ed25519 signing key for CERTIFICATE_SIGNING_KEY (keep it secret) and its public key."""
+    from app.certificates import signing
+
+    private = signing.generate_private_key()
+    key = signing.load_private_key(private)
+    click.echo(f"CERTIFICATE_SIGNING_KEY={private}")
+    click.echo(f"# public key (for CERTIFICATE_VERIFY_KEYS after a key change): {signing.public_key_text(key)}")
+    click.echo(f"# key id: {signing.key_id(key)}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, utcnow
@@ -39,8 +39,25 @@ class Certificate(db.Model):
     )
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Ed25519 signature (base64) of the canonical JSON of `data`, and the signing key's id.
+    signature: Mapped[str | None] = mapped_column(String(100))
+    signing_key_id: Mapped[str | None] = mapped_column(String(16))
+    # Why this version was issued (re-issue), and by whom; empty for the automatic first issue.
+    reissue_reason: Mapped[str | None] = mapped_column(Text)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     enrolment: Mapped["Enrolment"] = relationship()  # noqa: F821
+
+    @property
+    def seal(self) -> dict | None:
+        if not self.signature:
+            return None
+        return {"signature": self.signature, "key_id": self.signing_key_id}
+
+    @property
+    def is_current(self) -> bool:
+        return self.status != CertificateStatus.SUPERSEDED
 
 
 class CertificateCounter(db.Model):
@@ -51,3 +68,15 @@ class CertificateCounter(db.Model):
     prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last_number: Mapped[int] = mapped_column(default=0)
+
+
+class CertificateAsset(db.Model):
+    """An image a certificate design uses (logo, signature), stored once by its SHA-256 and never
+    changed, so an issued certificate renders the same however the design folder changes."""
+
+    __tablename__ = "certificate_assets"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(50))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

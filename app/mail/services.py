@@ -9,6 +9,7 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Callable
 
 from flask import current_app, g
 from sqlalchemy import select
@@ -19,9 +20,21 @@ from app.mail.models import OutgoingMail
 
 MAX_ATTEMPTS = 8
 
+# kind → function(reference) returning (filename, MIME type, bytes); features register theirs.
+ATTACHMENT_RENDERERS: dict[str, Callable[[dict], tuple[str, str, bytes]]] = {}
 
-def queue_mail(recipient: str, subject: str, body: str) -> OutgoingMail:
-    mail = OutgoingMail(recipient=recipient, subject=subject, body=body)
+
+class AttachmentError(Exception):
+    """An attachment cannot be rendered; the mail stays queued for a retry."""
+
+
+def register_attachment_renderer(kind: str, render: Callable[[dict], tuple[str, str, bytes]]) -> None:
+    ATTACHMENT_RENDERERS[kind] = render
+
+
+def queue_mail(recipient: str, subject: str, body: str, attachments: list[dict] | None = None) -> OutgoingMail:
+    """`attachments` are references such as {"kind": "certificate", "id": 7}, rendered at send time."""
+    mail = OutgoingMail(recipient=recipient, subject=subject, body=body, attachments=attachments or None)
     db.session.add(mail)
     g.mail_queued = True  # the request teardown delivers after the response
     return mail
@@ -35,6 +48,13 @@ def build_message(mail: OutgoingMail) -> EmailMessage:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="smart-city-campus")
     message.set_content(mail.body)
+    for reference in mail.attachments or []:
+        render = ATTACHMENT_RENDERERS.get(reference.get("kind"))
+        if render is None:
+            raise AttachmentError(f"no renderer for attachment {reference!r}")
+        filename, media_type, content = render(reference)
+        maintype, _slash, subtype = media_type.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 
@@ -67,7 +87,7 @@ def deliver_pending(limit: int = 100) -> tuple[int, int]:
         mail.attempts += 1
         try:
             _send(build_message(mail), mail)
-        except (OSError, smtplib.SMTPException) as exc:
+        except (OSError, smtplib.SMTPException, AttachmentError) as exc:
             mail.last_error = f"{type(exc).__name__}: {exc}"[:1000]
             failed += 1
             current_app.logger.warning("mail %s to %s not delivered: %s", mail.id, mail.recipient, exc)

@@ -1,0 +1,201 @@
+"""Who may do what: every route of the URL map × every actor, with the expected outcome.
+
+A route that is added without an entry in ROUTES fails `test_every_route_is_in_the_matrix`, so
+no route can be forgotten. Objects are addressed by id as an attacker would: the learner's own
+attempt, submission file and certificate, requested by everyone else.
+
+Outcomes: OK (the request passed authorization: 2xx, or a redirect that is not to the login
+page, or 400/409/410/422 for a POST without a complete form), LOGIN (redirect to the login page),
+DENY (403 or 404), or an exact status code."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+import pytest
+from sqlalchemy import select
+
+ANON, LEARNER, OTHER_LEARNER, TRAINER, OTHER_TRAINER, AGENCY, OTHER_AGENCY, ADMIN = ACTORS = (
+    "anonymous", "learner", "other_learner", "trainer", "other_trainer", "agency", "other_agency", "admin",
+)
+OK, LOGIN, DENY = "ok", "login", "deny"
+
+
+def expect(default: str | int, **actors: str | int) -> dict[str, str | int]:
+    """Expected outcome per actor: `default` for everyone, anonymous → LOGIN unless given."""
+    table = {actor: default for actor in ACTORS}
+    table[ANON] = LOGIN
+    table.update(actors)
+    return table
+
+
+PUBLIC = {actor: OK for actor in ACTORS}
+SIGNED_IN = expect(OK)
+ADMIN_ONLY = expect(DENY, admin=OK)
+STAFF = expect(DENY, trainer=OK, other_trainer=OK, admin=OK)               # any trainer, admins
+COHORT_STAFF = expect(DENY, trainer=OK, admin=OK)                          # trainers of this cohort
+ENROLLED_OR_STAFF = expect(OK, agency=DENY, other_agency=DENY)             # course content
+OWN_ENROLMENT = expect(DENY, learner=OK, other_learner=OK)                 # acting in one's own enrolment
+LEARNER_OBJECT = expect(DENY, learner=OK, trainer=OK, admin=OK)            # the learner's object
+LEARNER_OBJECT_STAFF = expect(DENY, trainer=OK, admin=OK)
+
+
+@dataclass
+class Case:
+    url: Callable[[dict], str]
+    expected: dict[str, str | int]
+    method: str = "GET"
+    data: Callable[[dict], dict] = field(default=lambda w: {})
+
+
+C = "/kurse/kurz-kurs"
+ROUTES: dict[str, list[Case]] = {
+    "core.index": [Case(lambda w: "/", expect(OK))],
+    "core.healthz": [Case(lambda w: "/healthz", PUBLIC)],
+    "core.imprint": [Case(lambda w: "/impressum", PUBLIC)],
+    "core.privacy": [Case(lambda w: "/datenschutz", PUBLIC)],
+    "core.accessibility": [Case(lambda w: "/barrierefreiheit", PUBLIC)],
+    "core.set_language": [Case(lambda w: "/sprache", PUBLIC, "POST", lambda w: {"lang": "en", "next": "/"})],
+    "accounts.login": [Case(lambda w: "/anmelden", PUBLIC)],
+    # logging out ends on the login page, for everyone
+    "accounts.logout": [Case(lambda w: "/abmelden", {a: LOGIN for a in ACTORS}, "POST")],
+    "accounts.forgot_password": [Case(lambda w: "/passwort-vergessen", PUBLIC)],
+    "accounts.reset_password": [Case(lambda w: "/passwort-neu/kein-gueltiger-token", {a: 410 for a in ACTORS})],
+    "accounts.profile": [Case(lambda w: "/profil", SIGNED_IN)],
+    "learning.dashboard": [Case(lambda w: "/lernstand", SIGNED_IN)],
+    "learning.course": [Case(lambda w: C, ENROLLED_OR_STAFF)],
+    "learning.module": [Case(lambda w: f"{C}/01-grundlagen", ENROLLED_OR_STAFF)],
+    "learning.lesson": [Case(lambda w: f"{C}/01-grundlagen/die-charta", ENROLLED_OR_STAFF)],
+    "learning.mark_done": [Case(lambda w: f"{C}/01-grundlagen/die-charta/erledigt", OWN_ENROLMENT, "POST")],
+    "catalogue.media": [Case(lambda w: "/medien/kurz-kurs/02-abschluss/media/checkliste.txt", ENROLLED_OR_STAFF)],
+    "quizzes.overview": [Case(lambda w: f"{C}/01-grundlagen/quiz", ENROLLED_OR_STAFF)],
+    "quizzes.start": [Case(lambda w: f"{C}/01-grundlagen/quiz/start", OWN_ENROLMENT, "POST")],
+    "quizzes.attempt": [Case(lambda w: f"/versuche/{w['attempt'].id}", expect(DENY, learner=OK))],
+    "quizzes.review": [Case(lambda w: f"/versuche/{w['attempt'].id}/auswertung", LEARNER_OBJECT)],
+    "quizzes.enrolment_attempts": [Case(lambda w: f"/teilnahmen/{w['enrolment'].id}/versuche", LEARNER_OBJECT)],
+    "certificates.verify_form": [Case(lambda w: "/verify", PUBLIC)],
+    "certificates.verify": [Case(lambda w: f"/verify/{w['certificate'].code}", PUBLIC)],
+    "certificates.download": [Case(lambda w: f"/zertifikate/{w['certificate'].id}.pdf", LEARNER_OBJECT)],
+    "certificates.index": [Case(lambda w: "/zertifikate", STAFF)],
+    "certificates.detail": [Case(lambda w: f"/zertifikate/{w['certificate'].id}", LEARNER_OBJECT_STAFF)],
+    "certificates.resend": [Case(lambda w: f"/zertifikate/{w['certificate'].id}/senden", LEARNER_OBJECT_STAFF, "POST")],
+    "certificates.revoke": [Case(lambda w: f"/zertifikate/{w['certificate'].id}/widerrufen", ADMIN_ONLY, "POST")],
+    "certificates.reissue": [Case(lambda w: f"/zertifikate/{w['certificate'].id}/neu-ausstellen", ADMIN_ONLY, "POST")],
+    "certificates.cohort_zip": [Case(lambda w: f"/zertifikate/kohorte/{w['cohort'].id}.zip", COHORT_STAFF)],
+    "assignments.assignment": [Case(lambda w: f"{C}/02-abschluss/aufgaben/reflexion", ENROLLED_OR_STAFF)],
+    "assignments.download": [Case(lambda w: f"/abgaben/dateien/{w['file'].id}", LEARNER_OBJECT)],
+    "assignments.queue": [Case(lambda w: "/bewertung", STAFF)],
+    "assignments.grade": [Case(lambda w: f"/bewertung/{w['submission'].id}", LEARNER_OBJECT_STAFF)],
+    "assignments.cohort_zip": [Case(lambda w: f"/bewertung/kohorten/{w['cohort'].id}/aufgaben/{w['assignment'].id}/abgaben.zip", COHORT_STAFF)],
+    "cohorts.index": [Case(lambda w: "/kohorten", STAFF)],
+    "cohorts.create": [Case(lambda w: "/kohorten/neu", ADMIN_ONLY)],
+    "cohorts.detail": [Case(lambda w: f"/kohorten/{w['cohort'].id}", COHORT_STAFF)],
+    "cohorts.edit": [Case(lambda w: f"/kohorten/{w['cohort'].id}/bearbeiten", COHORT_STAFF)],
+    "cohorts.schedule": [Case(lambda w: f"/kohorten/{w['cohort'].id}/zeitplan", COHORT_STAFF)],
+    "cohorts.progress": [Case(lambda w: f"/kohorten/{w['cohort'].id}/matrix", COHORT_STAFF)],
+    "cohorts.export_csv": [Case(lambda w: f"/kohorten/{w['cohort'].id}/matrix.csv", COHORT_STAFF)],
+    "cohorts.export_xlsx": [Case(lambda w: f"/kohorten/{w['cohort'].id}/matrix.xlsx", COHORT_STAFF)],
+    "cohorts.invite": [Case(lambda w: f"/kohorten/{w['cohort'].id}/einladen", COHORT_STAFF)],
+    "cohorts.confirm_invite": [Case(lambda w: f"/kohorten/{w['cohort'].id}/einladen/bestaetigen", COHORT_STAFF, "POST")],
+    "cohorts.remind": [Case(lambda w: f"/kohorten/{w['cohort'].id}/erinnerung", COHORT_STAFF)],
+    "cohorts.enrolment_action": [Case(lambda w: f"/kohorten/{w['cohort'].id}/einschreibungen/{w['enrolment'].id}/zurueckziehen", COHORT_STAFF, "POST")],
+    "cohorts.move": [Case(lambda w: f"/kohorten/{w['cohort'].id}/einschreibungen/{w['enrolment'].id}/verschieben", COHORT_STAFF)],
+    "cohorts.accept_invitation": [Case(lambda w: "/einladung/kein-gueltiger-token", {a: 410 for a in ACTORS})],
+    "audit.log": [Case(lambda w: "/admin/protokoll", ADMIN_ONLY)],
+}
+
+
+def build_world(db, make, app) -> dict:
+    """The learner with an attempt, a handed-in file and a certificate; everyone else around."""
+    from app.assignments import services as assignments
+    from app.assignments.storage import get_store
+    from app.catalogue.models import Assignment, Module, Quiz
+    from app.certificates.services import issue_certificate
+    from app.quizzes import services as quizzes
+
+    trainer, other_trainer = make.user("trainer"), make.user("trainer")
+    cohort = make.cohort(trainers=[trainer])
+    other_cohort = make.cohort(trainers=[other_trainer], land="09")
+    enrolment = make.enrolment(user=make.user("learner"), cohort=cohort)
+    other = make.enrolment(user=make.user("learner"), cohort=other_cohort)
+    quiz = db.session.scalar(select(Quiz).join(Module).where(Module.slug == "01-grundlagen"))
+    attempt = quizzes.start_attempt(enrolment, quiz)
+    quizzes.submit_attempt(attempt, {"q-meldefrist": ["72"]})
+    assignment = db.session.scalar(select(Assignment).join(Module).where(Module.slug == "02-abschluss"))
+    assignment.settings = {**assignment.settings, "submission": "both", "file_types": ["pdf"]}
+    submission = assignments.get_or_create_submission(enrolment, assignment)
+    assignments.save_draft(submission, "Unser Projekt")
+    file = assignments.add_draft_file(submission, assignments.Upload("projekt.pdf", io.BytesIO(b"%PDF-1.4\n%%EOF\n")), get_store())
+    assignments.hand_in(submission)
+    with app.test_request_context():
+        certificate = issue_certificate(enrolment)
+    agency, other_agency = make.user("agency"), make.user("agency")
+    bind_agency(agency, "12")
+    bind_agency(other_agency, "09")
+    db.session.commit()
+    return {
+        "users": {LEARNER: enrolment.user, OTHER_LEARNER: other.user, TRAINER: trainer, OTHER_TRAINER: other_trainer,
+                  AGENCY: agency, OTHER_AGENCY: other_agency, ADMIN: make.user("admin")},
+        "cohort": cohort, "other_cohort": other_cohort, "enrolment": enrolment, "attempt": attempt,
+        "assignment": assignment, "submission": submission, "file": file, "certificate": certificate,
+    }
+
+
+def bind_agency(user, land: str) -> None:
+    """Binds an agency user to a Land, once the reporting feature offers it."""
+    try:
+        from app.admin.services import set_agency_laender
+    except ImportError:
+        return
+    set_agency_laender(user, [land])
+
+
+def outcome(response) -> str | int:
+    if response.status_code in (301, 302, 303) and "/anmelden" in (response.location or ""):
+        return LOGIN
+    if response.status_code in (403, 404):
+        return DENY
+    if response.status_code < 400:
+        return OK
+    return response.status_code
+
+
+def cases():
+    for endpoint, endpoint_cases in sorted(ROUTES.items()):
+        for number, case in enumerate(endpoint_cases):
+            for actor in ACTORS:
+                yield pytest.param(endpoint, number, actor, id=f"{endpoint}[{number}]-{actor}")
+
+
+@pytest.fixture()
+def world(app, db, make, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "FILE_STORAGE_DIR", str(tmp_path / "files"))
+    return build_world(db, make, app)
+
+
+@pytest.mark.parametrize(("endpoint", "number", "actor"), list(cases()))
+def test_route_answers_each_actor_as_expected(endpoint, number, actor, world, browser):
+    case = ROUTES[endpoint][number]
+    if actor != ANON:
+        browser.login(world["users"][actor])
+    url = case.url(world)
+    if case.method == "GET":
+        response = browser.get(url)
+    else:
+        browser.get("/anmelden" if actor == ANON else "/lernstand")
+        response = browser.post(url, case.data(world))
+    expected = case.expected[actor]
+    got = outcome(response)
+    if expected == OK and case.method == "POST" and got in (400, 409, 410, 422):
+        got = OK  # authorization passed; the empty form was refused on its merits
+    assert got == expected, f"{case.method} {url} as {actor}: expected {expected}, got {response.status_code} {response.location or ''}"
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    missing = sorted(endpoints - set(ROUTES))
+    assert not missing, f"routes without an entry in the authorization matrix: {missing}"
+    stale = sorted(set(ROUTES) - endpoints)
+    assert not stale, f"matrix entries for routes that no longer exist: {stale}"
