@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 SYSTEM_TOOLS := chromium pdftoppm zbarimg
 
-.PHONY: run test setup test-sqlite test-postgres system-deps translations db demo bench clean
+.PHONY: run test setup test-sqlite test-postgres system-deps translations db demo bench bench-deps load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,8 +65,21 @@ test-sqlite: setup
 test-postgres: setup
 	$(BIN)/pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 
-bench: setup
+# Benchmarks (bench/): wrk from Debian for the load, locust (the `bench` extra) for `make load`.
+bench-deps: setup
+	@command -v wrk >/dev/null || { \
+		echo "installing Debian package: wrk"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install --quiet -e '.[dev,bench]'
+
+# make bench BENCH_ARGS=--quick   (CI: about two minutes; see docs/performance.md)
+bench: bench-deps
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The load test of issue 10: 200 simulated learners for 3 minutes against gunicorn + PostgreSQL
+load: bench-deps
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -36,12 +36,18 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from app import assignments
     from app import audit
     from app import cohorts
+    from app import privacy
+    from app import directory, discussions, sessions
+    from app import admin, api, reporting
 
     for blueprint in (
         core.bp, accounts.bp, learning.bp, catalogue.bp, quizzes.bp, certificates.bp,
         cohorts.bp,
         assignments.bp,
         audit.bp,
+        privacy.bp,
+        sessions.bp, discussions.bp, directory.bp,
+        reporting.bp, api.bp, admin.bp,
     ):
         app.register_blueprint(blueprint)
     from app import backup
@@ -49,6 +55,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     for command_group in (catalogue.cli, demo.cli, mail.cli, certificates.cli, backup.cli):
         app.cli.add_command(command_group)
     app.cli.add_command(assignments.cli)
+    app.cli.add_command(privacy.cli)
 
     from app.errors import register_error_handlers
     from app.security import register_security
@@ -88,5 +95,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
+    """SQLite: requests that may write (and CLI commands) take the write lock when their
+    transaction begins. A deferred transaction that reads and then writes cannot wait for a
+    concurrent writer in WAL mode (SQLITE_BUSY at once, busy_timeout does not help); an
+    IMMEDIATE one waits up to busy_timeout for its turn. Page views (GET) stay deferred, so
+    readers never block each other."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        from flask import has_request_context, request
+
+        reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

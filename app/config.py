@@ -83,6 +83,8 @@ class Config:
     TRAINER_NOTIFICATIONS = os.environ.get("TRAINER_NOTIFICATIONS", "immediate")  # or "digest"
     PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
     INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))  # cohort invitation links
+    # Agency figures: counts of fewer people than this are shown as "< 3" (pages, exports, API)
+    SMALL_GROUP_THRESHOLD = max(int(os.environ.get("SMALL_GROUP_THRESHOLD", "3")), 1)
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "smartcity-demo")
 
     # argon2id parameters (RFC 9106 "second recommended option": 64 MiB, 3 passes)
@@ -129,10 +131,10 @@ class TestConfig(Config):
     TESTING = True
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_RATE_LIMIT = "1000 per minute"
-    PASSWORD_RESET_RATE_LIMIT = "1000 per minute"
+    PASSWORD_RESET_RATE_LIMIT = "1000 per minute"  # nosec B105 - a rate limit, not a password
     COURSES_AUTO_RELOAD = False
     ENV_NAME = "test"
-    SECRET_KEY = "test-secret-key-not-for-production"
+    SECRET_KEY = "test-secret-key-not-for-production"  # nosec B105 - TestConfig only; production refuses to start without SECRET_KEY
     CERTIFICATE_SIGNING_KEY = "35IG4KLQOlex4sbxQnaA8YYZJZtonCaiqNksekFfeDE="  # tests only
     WTF_CSRF_ENABLED = True
     SERVER_NAME = "campus.test"

@@ -24,10 +24,12 @@ def _wants_json() -> bool:
 def register_error_handlers(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        # Keep what the exception says in headers (Allow on 405, Retry-After on 429), not its HTML type.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return jsonify({"error": exc.name, "status": exc.code}), exc.code
+            return jsonify({"error": exc.name, "status": exc.code}), exc.code, headers
         template = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html"}.get(exc.code, "errors/generic.html")
-        return render_template(template, error=exc), exc.code
+        return render_template(template, error=exc), exc.code, headers
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

@@ -40,6 +40,24 @@ def can_manage_certificate(user: User, certificate) -> bool:
     return can_view_enrolment(user, certificate.enrolment)
 
 
+def can_take_part_in_cohort(user: User, cohort) -> bool:
+    """Sessions and discussions of a cohort: its active or finished learners, its trainers, admins."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == Role.ADMIN or (user.role == Role.TRAINER and any(t.id == user.id for t in cohort.trainers)):
+        return True
+    from sqlalchemy import select
+
+    from app.cohorts.models import Enrolment, EnrolmentStatus
+
+    return db.session.scalar(
+        select(Enrolment.id).where(
+            Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id,
+            Enrolment.status.in_((EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)),
+        ).limit(1)
+    ) is not None
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """The session holds "<id>:<nonce>"; a changed nonce (password change) ends old sessions."""

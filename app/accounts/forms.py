@@ -45,7 +45,8 @@ class PlaceholderSelect(Select):
         html = str(super().__call__(field, **kwargs))
         head, _, rest = html.partition(">")
         selected = "" if field.data else " selected"
-        return Markup(f'{head}><option value=""{selected}>{escape(str(self.placeholder))}</option>{rest}')
+        # head and rest are WTForms' own (escaped) widget HTML; the placeholder is escaped here
+        return Markup(f'{head}><option value=""{selected}>{escape(str(self.placeholder))}</option>{rest}')  # nosec B704
 
 
 class ProfileForm(FlaskForm):

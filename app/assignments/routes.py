@@ -41,7 +41,7 @@ class _UserContent:
 @bp.app_template_filter("user_markdown")
 def user_markdown(text: str) -> Markup:
     """Learners' Markdown, rendered with raw HTML off (markdown-it escapes it)."""
-    return Markup(render(text or "", _UserContent()).html)  # noqa: S704 (html=False: no raw HTML passes)
+    return Markup(render(text or "", _UserContent()).html)  # noqa: S704  # nosec B704 - html=False: no raw HTML passes
 
 
 @bp.app_template_global()

@@ -9,8 +9,8 @@ ACTIONS = {
     "login": "Anmeldung",
     "login_failed": "Fehlgeschlagene Anmeldung",
     "logout": "Abmeldung",
-    "password_reset_requested": "Passwort-Link angefordert",
-    "password_changed": "Passwort geändert",
+    "password_reset_requested": "Passwort-Link angefordert",  # nosec B105 - an action name, not a password
+    "password_changed": "Passwort geändert",  # nosec B105 - an action name, not a password
     "role_changed": "Rolle geändert",
     "enrolment_changed": "Einschreibung geändert",
     "grade_recorded": "Bewertung erfasst",
@@ -20,6 +20,16 @@ ACTIONS = {
     "data_exported": "Daten exportiert",
     "account_deleted": "Konto gelöscht",
     "course_imported": "Kurs importiert",
+    "account_activated": "Konto aktiviert",
+    "account_deactivated": "Konto deaktiviert",
+    "agency_scope_changed": "Länder der Agentur geändert",
+    "setting_changed": "Einstellung geändert",
+    "api_token_created": "API-Token erstellt",  # nosec B105 - an action name, not a token
+    "api_token_revoked": "API-Token widerrufen",  # nosec B105 - an action name, not a token
+    "attendance_recorded": "Anwesenheit erfasst",
+    "discussion_moderated": "Diskussion moderiert",
+    "directory_consent_given": "Eintrag im Netzwerk freigegeben",
+    "directory_consent_withdrawn": "Eintrag im Netzwerk zurückgezogen",
 }
 
 

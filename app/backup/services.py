@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404 - runs pg_dump/pg_restore with an argument list, never a shell
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,6 +30,14 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _pg_tool(name: str) -> str:
+    """The full path of a PostgreSQL client tool, found once on PATH (not looked up by the shell)."""
+    path = shutil.which(name)
+    if path is None:
+        raise BackupError(f"{name} not found: install the PostgreSQL client tools (e.g. Debian's postgresql-client)")
+    return path
 
 
 def _pg_args(url) -> tuple[list[str], dict]:
@@ -60,8 +68,8 @@ def create_backup(database_uri: str, file_store: str | None, target: Path) -> di
     elif url.get_backend_name() == "postgresql":
         destination = target / "database.pgdump"
         args, env = _pg_args(url)
-        result = subprocess.run(["pg_dump", "--format=custom", "--no-owner", *args, "--file", str(destination), url.database],
-                                env=env, capture_output=True, text=True)
+        result = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", *args, "--file", str(destination), url.database],
+                                env=env, capture_output=True, text=True)  # nosec B603 - fixed tool, arguments from our configuration
         if result.returncode:
             raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
         kind = "postgresql"
@@ -107,8 +115,9 @@ def restore_backup(database_uri: str, file_store: str | None, source: Path) -> d
             backup.close()
     else:
         args, env = _pg_args(url)
-        result = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *args,
-                                 "--dbname", url.database, str(source / "database.pgdump")], env=env, capture_output=True, text=True)
+        result = subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction", *args,
+                                 "--dbname", url.database, str(source / "database.pgdump")],
+                                env=env, capture_output=True, text=True)  # nosec B603 - fixed tool, arguments from our configuration
         if result.returncode:
             raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
     if file_store:

@@ -58,7 +58,7 @@ def split_front_matter(text: str, problems: Problems) -> tuple[str | None, str, 
 def parse_yaml(source: str, problems: Problems, first_line: int = 1) -> Any:
     """`first_line` is the file line of the YAML text's first line."""
     try:
-        return yaml.load(source, Loader=_Loader)  # noqa: S506 - a safe loader
+        return yaml.load(source, Loader=_Loader)  # noqa: S506  # nosec B506 - _Loader is yaml's (C)SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)

@@ -143,6 +143,8 @@ COMPLETION_SCHEMA = {
     "quizzes": Field(str, default="all", check=one_of("all", "none")),
     "assignments": Field(str, default="all", check=one_of("all", "none")),
     "trainer_approval": Field(bool, default=False),
+    # percent of the cohort's held live sessions a learner must attend (app.sessions); 0 = no minimum
+    "min_attendance": Field(float, default=0.0, check=lambda v: None if 0 <= v <= 100 else "must lie between 0 and 100"),
 }
 MODULE_SCHEMA = {
     "title": Field(str, required=True),

@@ -71,8 +71,9 @@ class Lesson(db.Model):
     position: Mapped[int]
     title: Mapped[str] = mapped_column(String(300))
     minutes: Mapped[int] = mapped_column(default=0)
-    body_html: Mapped[str] = mapped_column(Text)
-    toc: Mapped[list] = mapped_column(JSON, default=list)
+    # Deferred: lists of lessons (dashboard, module page, pager) never load the bodies.
+    body_html: Mapped[str] = mapped_column(Text, deferred=True)
+    toc: Mapped[list] = mapped_column(JSON, default=list, deferred=True)
     source_path: Mapped[str] = mapped_column(String(500))
     content_hash: Mapped[str] = mapped_column(String(64))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -89,8 +90,9 @@ class Quiz(db.Model):
     slug: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(300))
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
-    # Question definitions including the correct answers; never sent to the browser before submission.
-    questions: Mapped[list] = mapped_column(JSON, default=list)
+    # Question definitions including the correct answers; never sent to the browser before
+    # submission. Deferred: pages that only link to the quiz do not load them.
+    questions: Mapped[list] = mapped_column(JSON, default=list, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

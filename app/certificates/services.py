@@ -206,7 +206,10 @@ def issue_if_eligible(enrolment: Enrolment, trainer_approved: bool = False) -> C
     required = set().union(*required_items(course).values())
     done = done_items(enrolment.id)
     course_complete = (ItemType.COURSE, course.id) in done
-    if not is_eligible(required, done, course_complete, course.completion or {}, trainer_approved):
+    from app.sessions.queries import enrolment_attendance
+
+    attendance = enrolment_attendance(enrolment, utcnow()) if (course.completion or {}).get("min_attendance") else None
+    if not is_eligible(required, done, course_complete, course.completion or {}, trainer_approved, attendance):
         return None
     return issue_certificate(enrolment)
 

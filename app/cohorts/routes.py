@@ -329,10 +329,14 @@ def _matrix(cohort: Cohort):
 def progress(cohort_id: int):
     cohort = cohort_or_404(current_user, cohort_id)
     columns, rows, shown, now, sort, descending, only_inactive = _matrix(cohort)
+    from app.sessions.attendance import minimum_attendance
+    from app.sessions.queries import cohort_attendance
+
     return render_template(
         "cohorts/matrix.html", cohort=cohort, columns=columns, rows=shown, totals=matrix.totals(shown, columns, now, INACTIVE_DAYS),
         all_count=len(rows), now=now, sort=sort, descending=descending, only_inactive=only_inactive,
         inactive_days=INACTIVE_DAYS, status_labels=status_labels(), status=request.args.get("status", ""),
+        attendance=cohort_attendance(cohort, now), min_attendance=minimum_attendance(cohort.course.completion),
     )
 
 

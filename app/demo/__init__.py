@@ -105,3 +105,23 @@ def seed_command(course_slug: str) -> None:
     click.echo(f"demo logins (password: {current_app.config['DEMO_PASSWORD']}):")
     for email, _name, role in DEMO_USERS:
         click.echo(f"  {role:8} {email}")
+
+
+@cli.command("generate")
+@click.option("--learners", type=click.IntRange(min=0), required=True, help="generated learners in total (existing ones count)")
+@click.option("--seed", type=int, default=2027, show_default=True, help="same seed, same data")
+def generate_command(learners: int, seed: int) -> None:
+    """Synthetic cohorts, learners, progress events and certificates over three years, for the
+    agency's figures and the benchmark (running it twice changes nothing)."""
+    from app.demo.generate import generate
+    from app.extensions import db
+
+    def show(report) -> None:
+        click.echo(f"  … {report.existing_learners + report.learners} learners", err=True)
+
+    try:
+        report = generate(learners, seed=seed, progress=show)
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
+    db.session.commit()
+    click.echo(str(report))

@@ -28,7 +28,8 @@ navigation.register("learning.dashboard", lambda: _("Mein Lernstand"), {"learner
 def dashboard():
     enrolments = db.session.scalars(
         select(Enrolment).where(Enrolment.user_id == current_user.id, Enrolment.status.in_(OPEN_STATUSES))
-        .options(selectinload(Enrolment.cohort).selectinload(Cohort.course))
+        .options(selectinload(Enrolment.cohort).selectinload(Cohort.course),
+                 selectinload(Enrolment.cohort).selectinload(Cohort.module_releases))
         .order_by(Enrolment.enrolled_at)
     ).all()
     certificates = {
@@ -39,7 +40,21 @@ def dashboard():
         )
     } if enrolments else {}
     next_lessons = _next_lessons(enrolments)
-    return render_template("learning/dashboard.html", enrolments=enrolments, certificates=certificates, next_lessons=next_lessons)
+    from app.db import utcnow
+    from app.sessions.queries import upcoming_for_user
+
+    upcoming_sessions = upcoming_for_user(current_user, utcnow()) if enrolments else []
+    from app.learning.dashboard import latest_feedback, upcoming_due
+
+    return render_template("learning/dashboard.html", enrolments=enrolments, certificates=certificates, next_lessons=next_lessons,
+                           upcoming_sessions=upcoming_sessions, due_items=upcoming_due(enrolments),
+                           feedback=latest_feedback(enrolments), today=_today())
+
+
+def _today():
+    from app.learning.access import today_local
+
+    return today_local()
 
 
 def _next_lessons(enrolments: list[Enrolment]) -> dict[int, Lesson]:

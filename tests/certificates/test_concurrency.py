@@ -74,6 +74,10 @@ def _race(app, enrolment_id: int, issue) -> list:
             try:
                 enrolment = db.session.get(Enrolment, enrolment_id)
                 enrolment.cohort.course  # load what the issuer reads before racing
+                # End the reading transaction: on SQLite, transactions outside a request begin
+                # IMMEDIATE (they take the write lock), and holding it at the barrier would
+                # keep the other thread from ever reaching it.
+                db.session.commit()
                 barrier.wait(timeout=10)
                 certificate = issue(enrolment)
                 db.session.commit()
@@ -134,6 +138,7 @@ def test_concurrent_issues_for_different_enrolments_get_distinct_numbers(shared_
             for _attempt in range(5):  # SQLite refuses a stale writer: a request would be retried the same way
                 try:
                     enrolment = db.session.get(Enrolment, enrolment_id)
+                    db.session.commit()  # no transaction held at the barrier (see _race)
                     barrier.wait(timeout=10) if _attempt == 0 else None
                     issue_if_eligible(enrolment)
                     db.session.commit()

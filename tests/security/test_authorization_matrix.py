@@ -40,6 +40,7 @@ ENROLLED_OR_STAFF = expect(OK, agency=DENY, other_agency=DENY)             # cou
 OWN_ENROLMENT = expect(DENY, learner=OK, other_learner=OK)                 # acting in one's own enrolment
 LEARNER_OBJECT = expect(DENY, learner=OK, trainer=OK, admin=OK)            # the learner's object
 LEARNER_OBJECT_STAFF = expect(DENY, trainer=OK, admin=OK)
+REPORTS = expect(DENY, agency=OK, other_agency=OK, admin=OK)                # agency figures (each sees its own Länder)
 
 
 @dataclass
@@ -104,6 +105,52 @@ ROUTES: dict[str, list[Case]] = {
     "cohorts.move": [Case(lambda w: f"/kohorten/{w['cohort'].id}/einschreibungen/{w['enrolment'].id}/verschieben", COHORT_STAFF)],
     "cohorts.accept_invitation": [Case(lambda w: "/einladung/kein-gueltiger-token", {a: 410 for a in ACTORS})],
     "audit.log": [Case(lambda w: "/admin/protokoll", ADMIN_ONLY)],
+    "reporting.dashboard": [Case(lambda w: "/berichte", REPORTS)],
+    "reporting.table": [Case(lambda w: "/berichte/tabelle/kreise", REPORTS)],
+    "reporting.export": [Case(lambda w: "/berichte/tabelle/kreise.csv", REPORTS), Case(lambda w: "/berichte/tabelle/laender.xlsx", REPORTS)],
+    "reporting.register": [Case(lambda w: "/berichte/register", REPORTS)],
+    "reporting.register_export": [Case(lambda w: "/berichte/register.xlsx", REPORTS)],
+    # the API takes tokens only: a session cookie is as good as nothing (401 for everyone)
+    "api.openapi": [Case(lambda w: "/api/v1/openapi.json", PUBLIC)],
+    "api.figures_endpoint": [Case(lambda w: "/api/v1/figures", {a: 401 for a in ACTORS})],
+    "api.certificates_endpoint": [Case(lambda w: "/api/v1/certificates", {a: 401 for a in ACTORS})],
+    "api.cohorts_endpoint": [Case(lambda w: "/api/v1/cohorts", {a: 401 for a in ACTORS})],
+    "api.tokens": [Case(lambda w: "/api-zugang", REPORTS)],
+    "api.revoke": [Case(lambda w: f"/api-zugang/{w['api_token'].id}/widerrufen", expect(DENY, agency=OK), "POST")],
+    "admin.users": [Case(lambda w: "/admin/benutzer", ADMIN_ONLY)],
+    "admin.user": [Case(lambda w: f"/admin/benutzer/{w['users'][LEARNER].id}", ADMIN_ONLY)],
+    "admin.settings": [Case(lambda w: "/admin/einstellungen", ADMIN_ONLY)],
+    "admin.courses": [Case(lambda w: "/admin/kurse", ADMIN_ONLY)],
+    # community: sessions, discussions (members of the cohort, its trainers, admins), directory
+    "sessions.index": [Case(lambda w: f"/kohorten/{w['cohort'].id}/termine", LEARNER_OBJECT)],
+    "sessions.cohort_ics": [Case(lambda w: f"/kohorten/{w['cohort'].id}/termine.ics", LEARNER_OBJECT)],
+    "sessions.create": [Case(lambda w: f"/kohorten/{w['cohort'].id}/termine/neu", COHORT_STAFF)],
+    "sessions.detail": [Case(lambda w: f"/termine/{w['session'].id}", LEARNER_OBJECT)],
+    "sessions.session_ics": [Case(lambda w: f"/termine/{w['session'].id}/termin.ics", LEARNER_OBJECT)],
+    "sessions.edit": [Case(lambda w: f"/termine/{w['session'].id}/bearbeiten", COHORT_STAFF)],
+    "sessions.delete": [Case(lambda w: f"/termine/{w['session'].id}/loeschen", COHORT_STAFF, "POST")],
+    "sessions.attendance": [Case(lambda w: f"/termine/{w['session'].id}/anwesenheit", COHORT_STAFF)],
+    "discussions.index": [Case(lambda w: "/diskussionen", SIGNED_IN)],
+    "discussions.settings": [Case(lambda w: "/diskussionen/einstellungen", SIGNED_IN)],
+    "discussions.cohort": [Case(lambda w: f"/kohorten/{w['cohort'].id}/diskussionen", LEARNER_OBJECT)],
+    "discussions.space": [Case(lambda w: f"/kohorten/{w['cohort'].id}/diskussionen/{w['thread'].module_id}", LEARNER_OBJECT)],
+    "discussions.thread": [Case(lambda w: f"/diskussionen/themen/{w['thread'].id}", LEARNER_OBJECT)],
+    "discussions.edit": [Case(lambda w: f"/diskussionen/beitraege/{w['thread'].opening_post.id}/bearbeiten", expect(DENY, learner=OK))],
+    "discussions.report": [Case(lambda w: f"/diskussionen/beitraege/{w['thread'].opening_post.id}/melden", LEARNER_OBJECT)],
+    "discussions.thread_action": [Case(lambda w: f"/diskussionen/themen/{w['thread'].id}/schliessen", COHORT_STAFF, "POST")],
+    "discussions.post_action": [Case(lambda w: f"/diskussionen/beitraege/{w['thread'].opening_post.id}/ausblenden", COHORT_STAFF, "POST")],
+    # everyone signed in gets the page; only certified managers, agency (own Land) and admins see entries
+    "directory.search": [Case(lambda w: "/netzwerk", SIGNED_IN)],
+    "directory.entry": [Case(lambda w: "/netzwerk/mein-eintrag", expect(DENY, learner=OK))],  # the certified learner
+    "directory.withdraw": [Case(lambda w: "/netzwerk/mein-eintrag/widerrufen", SIGNED_IN, "POST")],
+    # privacy: everyone exports / deletes only their own data (no id in the URL); admins delete others
+    "privacy.index": [Case(lambda w: "/meine-daten", SIGNED_IN)],
+    "privacy.download": [Case(lambda w: "/meine-daten/export", SIGNED_IN, "POST")],
+    "privacy.delete_own": [Case(lambda w: "/meine-daten/loeschen", SIGNED_IN, "POST")],  # no password: refused, 422
+    "privacy.delete_account": [
+        Case(lambda w: f"/admin/benutzer/{w['users'][LEARNER].id}/loeschen", ADMIN_ONLY),
+        Case(lambda w: f"/admin/benutzer/{w['users'][LEARNER].id}/loeschen", ADMIN_ONLY, "POST"),  # no address: 422
+    ],
 }
 
 
@@ -131,16 +178,38 @@ def build_world(db, make, app) -> dict:
     assignments.hand_in(submission)
     with app.test_request_context():
         certificate = issue_certificate(enrolment)
+    community = community_objects(app, cohort, enrolment)
     agency, other_agency = make.user("agency"), make.user("agency")
     bind_agency(agency, "12")
     bind_agency(other_agency, "09")
+    from app.api.services import create_token
+
+    api_token, _secret = create_token(agency, "Matrix")
     db.session.commit()
     return {
         "users": {LEARNER: enrolment.user, OTHER_LEARNER: other.user, TRAINER: trainer, OTHER_TRAINER: other_trainer,
                   AGENCY: agency, OTHER_AGENCY: other_agency, ADMIN: make.user("admin")},
         "cohort": cohort, "other_cohort": other_cohort, "enrolment": enrolment, "attempt": attempt,
         "assignment": assignment, "submission": submission, "file": file, "certificate": certificate,
+        "api_token": api_token,
+        **community,
     }
+
+
+def community_objects(app, cohort, enrolment) -> dict:
+    """A session of the cohort that has begun, and a thread the learner opened."""
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.discussions.services import start_thread
+    from app.sessions.models import SessionMode
+    from app.sessions.services import create_session
+
+    session = create_session(cohort, "Workshop 1", utcnow() - timedelta(hours=1), 180, SessionMode.ONLINE,
+                             "https://konferenz.example.org/1")
+    with app.test_request_context():
+        thread = start_thread(cohort, cohort.course.active_modules[0], enrolment.user, "Frage", "Wie fangen wir an?")
+    return {"session": session, "thread": thread}
 
 
 def bind_agency(user, land: str) -> None:

@@ -1,0 +1,1 @@
+from app.admin.routes import bp  # noqa: F401

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, SubmitField
+from wtforms.validators import DataRequired
+
+from app.cohorts.forms import CheckboxList
+from app.regions import LAENDER
+
+
+def role_choices():
+    return [("learner", _l("Lernende:r")), ("trainer", _l("Trainer:in")), ("agency", _l("Agentur")), ("admin", _l("Administration"))]
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Rolle"), choices=role_choices(), validators=[DataRequired()])
+    submit_role = SubmitField(_l("Rolle ändern"))
+
+
+class ActiveForm(FlaskForm):
+    """Activate or deactivate: the button's value says which."""
+
+    submit_active = SubmitField(_l("Konto deaktivieren"))
+
+
+class LandsForm(FlaskForm):
+    lands = CheckboxList(_l("Länder, deren Zahlen diese Person sieht"), choices=list(LAENDER.items()))
+    submit_lands = SubmitField(_l("Länder speichern"))
+
+
+class SettingsForm(FlaskForm):
+    register_shows_names = BooleanField(
+        _l("Namen im Zertifikatsregister anzeigen"),
+        description=_l("Gilt für die Seite, die Exporte und die API der Agentur. Aus: nur Nummer, Datum, Kurs, Kommune und Kreis."),
+    )
+    submit = SubmitField(_l("Einstellungen speichern"))
+
+
+class CourseImportForm(FlaskForm):
+    validate_only = SubmitField(_l("Nur prüfen"))
+    run_import = SubmitField(_l("Prüfen und importieren"))

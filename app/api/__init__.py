@@ -1,0 +1,1 @@
+from app.api.routes import bp  # noqa: F401

@@ -1,0 +1,85 @@
+"""What the learner's dashboard reads besides progress: upcoming due dates and new feedback.
+
+A fixed number of queries whatever the number of enrolments, modules or submissions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.assignments.models import Grading, Submission, SubmissionStatus, SubmissionVersion
+from app.catalogue.models import Assignment, Course, Module
+from app.cohorts.models import Enrolment
+from app.extensions import db
+
+DONE = (SubmissionStatus.PASSED, SubmissionStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    enrolment: Enrolment
+    assignment: Assignment
+    due_on: date
+    status: SubmissionStatus | None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    enrolment_id: int
+    assignment: Assignment
+    decision: str
+    points: float
+    max_points: float
+    graded_at: datetime
+
+
+def upcoming_due(enrolments: list[Enrolment], limit: int = 5) -> list[DueItem]:
+    """Assignments not yet passed or failed, by due date (overdue ones first)."""
+    if not enrolments:
+        return []
+    from app.assignments.services import due_date_for
+
+    course_ids = {e.cohort.course_id for e in enrolments}
+    assignments = db.session.scalars(
+        select(Assignment).join(Module)
+        .where(Module.course_id.in_(course_ids), Module.archived_at.is_(None), Assignment.archived_at.is_(None))
+        .options(selectinload(Assignment.module).selectinload(Module.course).selectinload(Course.modules))
+    ).all()
+    statuses = {
+        (enrolment_id, assignment_id): status for enrolment_id, assignment_id, status in db.session.execute(
+            select(Submission.enrolment_id, Submission.assignment_id, Submission.status)
+            .where(Submission.enrolment_id.in_([e.id for e in enrolments]))
+        )
+    }
+    items = []
+    for enrolment in enrolments:
+        for assignment in assignments:
+            if assignment.module.course_id != enrolment.cohort.course_id:
+                continue
+            status = statuses.get((enrolment.id, assignment.id))
+            if status in DONE:
+                continue
+            due_on = due_date_for(enrolment.cohort, assignment)
+            if due_on:
+                items.append(DueItem(enrolment, assignment, due_on, status))
+    return sorted(items, key=lambda item: item.due_on)[:limit]
+
+
+def latest_feedback(enrolments: list[Enrolment], limit: int = 5) -> list[Feedback]:
+    if not enrolments:
+        return []
+    rows = db.session.execute(
+        select(Grading, Submission.enrolment_id, Assignment)
+        .join(SubmissionVersion, Grading.version_id == SubmissionVersion.id)
+        .join(Submission, SubmissionVersion.submission_id == Submission.id)
+        .join(Assignment, Submission.assignment_id == Assignment.id)
+        .where(Submission.enrolment_id.in_([e.id for e in enrolments]))
+        .options(selectinload(Assignment.module))
+        .order_by(Grading.created_at.desc(), Grading.id.desc()).limit(limit)
+    ).all()
+    return [Feedback(enrolment_id, assignment, grading.decision.value, grading.points, grading.max_points, grading.created_at)
+            for grading, enrolment_id, assignment in rows]
+
+

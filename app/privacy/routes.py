@@ -1,0 +1,103 @@
+"""The learner's "Meine Daten" page (export, deletion) and the admin's account deletion."""
+from __future__ import annotations
+
+import tempfile
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+
+from app import navigation
+from app.accounts.models import Role, User
+from app.assignments.storage import get_store
+from app.audit import services as audit
+from app.db import utcnow
+from app.errors import DomainError
+from app.extensions import db, limiter
+from app.privacy import export, services
+from app.privacy.forms import AdminDeleteAccountForm, DeleteOwnAccountForm, ExportForm
+from app.security import role_required
+
+bp = Blueprint("privacy", __name__)
+
+
+def _password_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.get("/meine-daten")
+@login_required
+def index():
+    return render_template("privacy/index.html", export_form=ExportForm(), delete_form=DeleteOwnAccountForm())
+
+
+@bp.post("/meine-daten/export")
+@login_required
+def download():
+    if not ExportForm().validate_on_submit():
+        abort(400)
+    document = export.collect(current_user)
+    db.session.commit()  # nothing to write yet: ends the reading transaction before the files are copied
+    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # larger exports go to disk
+    export.write_zip(document, get_store(), spool)
+    audit.record("data_exported", actor=current_user, obj=current_user, files=sum(
+        len(s["draft_files"]) + sum(len(v["files"]) for v in s["versions"]) for s in document["submissions"]))
+    db.session.commit()
+    spool.seek(0)
+    response = send_file(spool, mimetype="application/zip", as_attachment=True,
+                         download_name=f"meine-daten-{utcnow().date().isoformat()}.zip")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/meine-daten/loeschen")
+@limiter.limit(_password_limit)
+@login_required
+def delete_own():
+    form = DeleteOwnAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.check_password(current_user, form.password.data)
+            keys = services.delete_account(current_user, deleted_by=current_user, by="self")
+        except DomainError as exc:
+            db.session.rollback()
+            form.password.errors.append(exc.message)
+        else:
+            db.session.commit()
+            services.remove_files(get_store(), keys)
+            logout_user()
+            session.clear()
+            flash(_("Ihr Konto ist gelöscht. Ihre persönlichen Daten wurden entfernt."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("privacy/index.html", export_form=ExportForm(), delete_form=form), 422
+
+
+@bp.route("/admin/benutzer/<int:user_id>/loeschen", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def delete_account(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if services.is_deleted(user):
+        abort(404)
+    if user.id == current_user.id:
+        flash(_("Ihr eigenes Konto löschen Sie unter „Meine Daten“."), "info")
+        return redirect(url_for("privacy.index"))
+    form = AdminDeleteAccountForm()
+    if form.validate_on_submit():
+        if form.email.data.strip().lower() != user.email:
+            form.email.errors.append(_("Die E-Mail-Adresse stimmt nicht mit dem Konto überein."))
+        else:
+            try:
+                keys = services.delete_account(user, deleted_by=current_user, by="admin")
+            except DomainError as exc:
+                db.session.rollback()
+                form.email.errors.append(exc.message)
+            else:
+                db.session.commit()
+                services.remove_files(get_store(), keys)
+                flash(_("Das Konto ist gelöscht; die persönlichen Daten wurden entfernt."), "success")
+                return redirect(url_for("admin.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("privacy/delete_account.html", user=user, form=form), status
+
+
+navigation.register("privacy.index", lambda: _("Meine Daten"), {"learner", "trainer", "agency", "admin"}, order=92)

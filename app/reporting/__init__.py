@@ -1,0 +1,1 @@
+from app.reporting.routes import bp  # noqa: F401

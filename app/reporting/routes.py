@@ -1,0 +1,208 @@
+"""The agency's pages: dashboard, detail tables, exports and the certificate register."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import navigation
+from app.admin.services import setting_enabled
+from app.audit import services as audit
+from app.extensions import db
+from app.regions import ATTRIBUTION, LAENDER
+from app.reporting import charts, exports, queries, tables
+from app.reporting.access import REPORT_ROLES, scope_of
+from app.reporting.forms import FilterForm
+from app.security import role_required
+
+bp = Blueprint("reporting", __name__)
+navigation.register("reporting.dashboard", lambda: _("Berichte"), {"agency", "admin"}, order=40)
+
+REGISTER_PAGE_SIZE = 50
+COHORT_CHOICES = 300
+RANKED_DISTRICTS = 15
+
+
+# -- filters ----------------------------------------------------------------------------------------
+
+def _filters() -> tuple[queries.ReportFilter, FilterForm, str]:
+    """The scope of the current user and the filters in the query string. Invalid filters are
+    reported on the form and ignored; a cohort outside the scope is as unknown as a missing one."""
+    scope = scope_of(current_user)
+    form = FilterForm(request.args)
+    lands = sorted(scope) if scope is not None else list(LAENDER)
+    form.land.choices = [(code, LAENDER[code]) for code in lands]
+    form.kurs.choices = [(course_id, title) for course_id, title in queries.courses()]
+    if request.args:
+        form.validate()
+    f = queries.ReportFilter(lands=scope, start=None if form.von.errors else form.von.data,
+                             end=None if form.bis.errors else form.bis.data)
+    if form.land.data:
+        if form.land.data in lands:
+            f = replace(f, land=form.land.data)
+        else:
+            form.land.errors = [*form.land.errors, _("Dieses Land liegt außerhalb Ihres Bereichs.")]
+    if form.kurs.data is not None and not form.kurs.errors:
+        if form.kurs.data in {c for c, _t in form.kurs.choices}:
+            f = replace(f, course_id=form.kurs.data)
+        else:
+            form.kurs.errors = [*form.kurs.errors, _("Unbekannter Kurs.")]
+    cohorts = queries.cohorts_in_scope(f, limit=COHORT_CHOICES)
+    if form.kohorte.data is not None and not form.kohorte.errors:
+        chosen = queries.cohorts_in_scope(f, ids=[form.kohorte.data])
+        if chosen and (scope is None or chosen[0]["land"] in scope):
+            f = replace(f, cohort_id=form.kohorte.data)
+            if all(c["id"] != form.kohorte.data for c in cohorts):
+                cohorts = chosen + cohorts
+        else:
+            form.kohorte.errors = [*form.kohorte.errors, _("Unbekannte Kohorte.")]
+    form.kohorte.choices = [(c["id"], c["name"]) for c in cohorts]
+    granularity = form.raster.data if form.raster.data in ("month", "quarter", "year") else "month"
+    return f, form, granularity
+
+
+def _filter_args() -> dict:
+    return {key: value for key, value in request.args.items() if key in ("von", "bis", "land", "kurs", "kohorte", "raster") and value}
+
+
+def _describe(f: queries.ReportFilter) -> str:
+    parts = []
+    if f.lands is not None:
+        parts.append(_("Bereich: %(lands)s", lands=", ".join(LAENDER[c] for c in sorted(f.lands)) or "–"))
+    if f.land:
+        parts.append(_("Land: %(land)s", land=LAENDER[f.land]))
+    if f.start or f.end:
+        parts.append(_("Zeitraum: %(start)s – %(end)s", start=format_date(f.start, "dd.MM.yyyy") if f.start else "…",
+                       end=format_date(f.end, "dd.MM.yyyy") if f.end else "…"))
+    if f.course_id:
+        parts.append(_("Kurs: %(course)s", course=dict(queries.courses()).get(f.course_id, f.course_id)))
+    if f.cohort_id:
+        found = queries.cohorts_in_scope(f, ids=[f.cohort_id])
+        parts.append(_("Kohorte: %(cohort)s", cohort=found[0]["name"] if found else f.cohort_id))
+    return "; ".join(parts) or _("keine")
+
+
+# -- pages --------------------------------------------------------------------------------------------
+
+@bp.get("/berichte")
+@role_required(*REPORT_ROLES)
+def dashboard():
+    f, form, granularity = _filters()
+    by_district = queries.breakdown(f, ("land", "district"))
+    summary = tables.summary(f, by_district)
+    lands = tables.land_table(f, by_district)
+    districts = tables.district_table(f, by_district)
+    ranked = tables.Table("rangfolge", _("Kreise mit den meisten Zertifizierten je 100.000 Einwohner"),
+                          [districts.columns[1], districts.columns[3], districts.columns[4], districts.columns[8], districts.columns[10]],
+                          uses_region_data=True)
+    for row in districts.rows[:RANKED_DISTRICTS]:
+        if row[0] and isinstance(row[10], (int, float)) and row[10] > 0:
+            ranked.rows.append([row[1], row[3], row[4], row[8], row[10]])
+    series = tables.certification_series(summary, granularity)
+    coverage, uncovered = tables.coverage_tables(f, by_district)
+    return render_template(
+        "reporting/dashboard.html", form=form, f=f, summary=summary.cells, lands=lands, ranked=ranked, series=series,
+        coverage=coverage, uncovered=uncovered, granularity=granularity, filter_args=_filter_args(),
+        threshold=tables.threshold(), active_days=queries.ACTIVE_DAYS, no_scope=f.lands is not None and not f.lands,
+        series_chart=charts.column_chart([(r[0], r[1]) for r in series.rows], series.title,
+                                         _("Säulendiagramm; die Werte stehen in der Tabelle daneben.")),
+        ranked_chart=charts.bar_chart([(r[0], r[4]) for r in ranked.rows], ranked.title,
+                                      _("Balkendiagramm, absteigend sortiert; die Werte stehen in der Tabelle daneben.")),
+        titles=tables.table_titles(),
+    )
+
+
+@bp.get("/berichte/tabelle/<name>")
+@role_required(*REPORT_ROLES)
+def table(name: str):
+    if name not in tables.TABLES:
+        abort(404)
+    f, form, granularity = _filters()
+    return render_template("reporting/table.html", tables=tables.build(name, f, granularity), name=name, form=form, f=f,
+                           filter_args=_filter_args(), titles=tables.table_titles(), threshold=tables.threshold(),
+                           no_scope=f.lands is not None and not f.lands)
+
+
+def _source(f: queries.ReportFilter, uses_region_data: bool) -> list[tuple[str, str]]:
+    lines = [
+        (_("Quelle"), _("%(site)s, Auswertung der Qualifizierung Smart City Manager:in", site=current_app.config["SITE_NAME"])),
+        (_("Stand"), format_date(datetime.now().date(), "dd.MM.yyyy")),
+        (_("Filter"), _describe(f)),
+        (_("Hinweis"), _("„< %(n)s“: weniger als %(n)s Personen – aus Datenschutzgründen nicht ausgewiesen.", n=tables.threshold())),
+    ]
+    if uses_region_data:
+        lines.append((_("Kreisdaten"), ATTRIBUTION))
+    return lines
+
+
+def _filename(name: str, extension: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return f"smart-city-{slug}-{datetime.now():%Y-%m-%d}.{extension}"
+
+
+def _download(result_tables: list[tables.Table], f: queries.ReportFilter, name: str, fmt: str) -> Response:
+    source = _source(f, any(t.uses_region_data for t in result_tables))
+    if fmt == "csv":
+        body, mimetype = exports.to_csv(result_tables, source), "text/csv"
+    else:
+        body, mimetype = exports.to_xlsx(result_tables, source), exports.XLSX_MIMETYPE
+    audit.record("data_exported", actor=current_user, object_type="report", object_id=name, format=fmt,
+                 rows=sum(len(t.rows) for t in result_tables), filters=_describe(f))
+    db.session.commit()
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{_filename(name, fmt)}"', "Cache-Control": "no-store",
+    })
+
+
+@bp.get("/berichte/tabelle/<name>.<any(csv, xlsx):fmt>")
+@role_required(*REPORT_ROLES)
+def export(name: str, fmt: str):
+    if name not in tables.TABLES:
+        abort(404)
+    f, _form, granularity = _filters()
+    return _download(tables.build(name, f, granularity), f, name, fmt)
+
+
+# -- certificate register -------------------------------------------------------------------------
+
+@bp.get("/berichte/register")
+@role_required(*REPORT_ROLES)
+def register():
+    f, form, _granularity = _filters()
+    page = max(request.args.get("seite", 1, type=int) or 1, 1)
+    with_names = setting_enabled("register_shows_names")
+    rows, total = queries.register_page(f, page, REGISTER_PAGE_SIZE, with_names)
+    pages = max((total + REGISTER_PAGE_SIZE - 1) // REGISTER_PAGE_SIZE, 1)
+    if page > pages:
+        abort(404)
+    return render_template("reporting/register.html", table=tables.register_table(rows, with_names), total=total, page=page,
+                           pages=pages, form=form, f=f, filter_args=_filter_args(), titles=tables.table_titles(),
+                           with_names=with_names, no_scope=f.lands is not None and not f.lands)
+
+
+@bp.get("/berichte/register.<any(csv, xlsx):fmt>")
+@role_required(*REPORT_ROLES)
+def register_export(fmt: str):
+    f, _form, _granularity = _filters()
+    with_names = setting_enabled("register_shows_names")
+    rows, _total = queries.register_page(f, 1, 1_000_000, with_names)
+    return _download([tables.register_table(rows, with_names)], f, "zertifikatsregister", fmt)
+
+
+@bp.app_template_global()
+def report_url(endpoint: str, **kwargs) -> str:
+    """A reporting URL that keeps the current filters."""
+    return url_for(endpoint, **{**_filter_args(), **kwargs})
+
+
+@bp.app_template_global()
+def report_cell(value, column) -> str:
+    """A figure as the page shows it: German number format, "< 3" for small groups, "–" for none."""
+    if isinstance(column, str):
+        column = tables.Column("value", "", column)
+    return tables.cell_text(value, column)

@@ -1,0 +1,102 @@
+"""Reads for sessions: upcoming sessions of a learner, attendance summaries per cohort."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from app.extensions import db
+from app.sessions import attendance, ical
+from app.sessions.models import Attendance, LiveSession
+from app.sessions.services import RECORDED_STATUSES
+
+LONGEST = timedelta(minutes=12 * 60)
+
+
+def upcoming_for_user(user, now: datetime, limit: int = 5) -> list[LiveSession]:
+    """Sessions not yet over in the cohorts the user takes part in, soonest first."""
+    cohort_ids = select(Enrolment.cohort_id).where(
+        Enrolment.user_id == user.id, Enrolment.status.in_((EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)))
+    candidates = db.session.scalars(
+        select(LiveSession).where(LiveSession.cohort_id.in_(cohort_ids), LiveSession.starts_at >= now - LONGEST)
+        .options(selectinload(LiveSession.cohort), selectinload(LiveSession.module))
+        .order_by(LiveSession.starts_at).limit(limit + 20)
+    ).all()
+    return [s for s in candidates if s.ends_at >= now][:limit]
+
+
+def cohort_sessions(cohort: Cohort) -> list[LiveSession]:
+    return list(db.session.scalars(
+        select(LiveSession).where(LiveSession.cohort_id == cohort.id)
+        .options(selectinload(LiveSession.module)).order_by(LiveSession.starts_at)
+    ))
+
+
+def held_session_ids(cohort_id: int, now: datetime) -> set[int]:
+    return set(db.session.scalars(
+        select(LiveSession.id).where(LiveSession.cohort_id == cohort_id, LiveSession.starts_at <= now)
+    ))
+
+
+def cohort_attendance(cohort: Cohort, now: datetime) -> dict[int, attendance.Summary]:
+    """enrolment id → attendance summary, for every enrolment of the cohort (two queries)."""
+    held = held_session_ids(cohort.id, now)
+    statuses: dict[int, dict[int, str]] = {}
+    if held:
+        for enrolment_id, session_id, status in db.session.execute(
+            select(Attendance.enrolment_id, Attendance.session_id, Attendance.status)
+            .where(Attendance.session_id.in_(held))
+        ):
+            statuses.setdefault(enrolment_id, {})[session_id] = status.value
+    enrolment_ids = db.session.scalars(select(Enrolment.id).where(Enrolment.cohort_id == cohort.id))
+    return {e: attendance.summarise(held, statuses.get(e, {})) for e in enrolment_ids}
+
+
+def enrolment_attendance(enrolment: Enrolment, now: datetime) -> attendance.Summary:
+    held = held_session_ids(enrolment.cohort_id, now)
+    statuses = {
+        session_id: status.value for session_id, status in db.session.execute(
+            select(Attendance.session_id, Attendance.status).where(Attendance.enrolment_id == enrolment.id)
+        )
+    }
+    return attendance.summarise(held, statuses)
+
+
+def attendance_statuses(session: LiveSession) -> dict[int, str]:
+    return {a.enrolment_id: a.status.value for a in session.attendances}
+
+
+def _absolute(endpoint: str, **values) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def ical_event(session: LiveSession) -> ical.Event:
+    """The calendar entry: title, place, and a plain-text description (module, materials, link)."""
+    from flask_babel import gettext as _
+
+    parts = []
+    if session.module is not None:
+        parts.append(_("Modul: %(title)s", title=session.module.title))
+    parts.append(_("Kohorte: %(name)s", name=session.cohort.name))
+    if session.mode.value == "online":
+        parts.append(_("Online: %(link)s", link=session.location))
+    if session.materials.strip():
+        parts.append("")
+        parts.append(session.materials.strip())
+    link = _absolute("sessions.detail", session_id=session.id)
+    parts += ["", _("Details: %(link)s", link=link)]
+    return ical.Event(
+        uid=session.uid, sequence=session.sequence, starts_at=session.starts_at, ends_at=session.ends_at,
+        summary=session.title, description="\n".join(parts),
+        location=session.location, url=link, last_modified=session.updated_at,
+    )
+
+
+def recorded_enrolment_count(cohort: Cohort) -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count(Enrolment.id)).where(
+        Enrolment.cohort_id == cohort.id, Enrolment.status.in_(RECORDED_STATUSES))) or 0

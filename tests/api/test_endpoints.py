@@ -1,0 +1,90 @@
+"""The API's figures, register and cohorts: scoped like the token's owner, paginated, suppressed."""
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import bearer
+
+
+def get(client, token, url):
+    response = client.get(url, headers=bearer(token))
+    assert response.status_code == 200, (response.status_code, response.get_data(as_text=True))
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+@pytest.mark.parametrize("group", ["total", "land", "district", "municipality", "cohort", "month", "quarter", "year"])
+def test_agency_of_land_12_never_sees_land_09(client, tokens, group):
+    body = get(client, tokens["agency_12"], f"/api/v1/figures?group_by={group}&per_page=500")
+    text = str(body)
+    assert "09162" not in text and "Weißwurstheim" not in text and "Bayern" not in text
+    for item in body["items"]:
+        assert item["land"] in ("12", None)
+
+
+def test_figures_by_land_and_district(client, tokens):
+    body = get(client, tokens["agency_12"], "/api/v1/figures?group_by=land")
+    assert [i["key"] for i in body["items"]] == ["12"]
+    brandenburg = body["items"][0]
+    assert brandenburg["enrolled"] == 6 and brandenburg["certified"] == 4 and brandenburg["completion_rate"] == pytest.approx(4 / 6)
+    assert brandenburg["population"] > 2_000_000 and brandenburg["certified_per_100k"] > 0
+    districts = get(client, tokens["agency_12"], "/api/v1/figures?group_by=district&per_page=500")["items"]
+    assert len(districts) == 18
+    cottbus = next(d for d in districts if d["key"] == "12052")
+    assert cottbus["certified"] is None and "certified" in cottbus["suppressed"] and cottbus["small_group_threshold"] == 3
+    potsdam = next(d for d in districts if d["key"] == "12054")
+    assert potsdam["certified"] == 3 and potsdam["suppressed"] == ["active"] or potsdam["certified"] == 3
+
+
+def test_admin_sees_all_laender_and_can_narrow(client, tokens):
+    body = get(client, tokens["admin"], "/api/v1/figures?group_by=land")
+    assert body["total"] == 16
+    assert get(client, tokens["admin"], "/api/v1/figures?group_by=total&land=09")["items"][0]["certified"] == 5
+    assert get(client, tokens["agency_12"], "/api/v1/figures?group_by=total&land=09")["items"][0]["certified"] == 0
+
+
+def test_pagination(client, tokens):
+    first = get(client, tokens["admin"], "/api/v1/figures?group_by=district&per_page=100")
+    assert first["total"] == 401 and len(first["items"]) == 100 and first["links"]["prev"] is None
+    assert "page=2" in first["links"]["next"]
+    last = get(client, tokens["admin"], "/api/v1/figures?group_by=district&per_page=100&page=5")
+    assert len(last["items"]) == 1 and last["links"]["next"] is None
+    assert client.get("/api/v1/figures?group_by=district&per_page=100&page=6", headers=bearer(tokens["admin"])).status_code == 404
+
+
+def test_certificate_register(client, tokens, world, db):
+    from app.admin.services import set_setting
+
+    body = get(client, tokens["agency_12"], "/api/v1/certificates")
+    assert body["total"] == 4 and {i["land"] for i in body["items"]} == {"12"}
+    assert all("name" not in i for i in body["items"]) and body["items"][0]["number"].startswith("KK-")
+    set_setting("register_shows_names", "1", world.admin)
+    db.session.commit()
+    assert "Jürgen Müßig" in {i.get("name") for i in get(client, tokens["agency_12"], "/api/v1/certificates")["items"]}
+
+
+def test_cohorts(client, tokens, world):
+    body = get(client, tokens["agency_12"], "/api/v1/cohorts")
+    assert [c["name"] for c in body["items"]] == ["Brandenburg 2027-1"]
+    assert get(client, tokens["admin"], "/api/v1/cohorts")["total"] >= 2
+
+
+@pytest.mark.parametrize("query", ["page=0", "page=x", "per_page=501", "group_by=answers", "from=2026-13-01", "from=gestern",
+                                   "land=99", "to=2026-02-30", "page=1&page=2", "course=-1"])
+def test_invalid_parameters_are_400(client, tokens, query):
+    response = client.get(f"/api/v1/figures?{query}", headers=bearer(tokens["admin"]))
+    assert response.status_code == 400 and response.get_json()["status"] == 400
+
+
+def test_unauthenticated_and_other_methods(client):
+    assert client.get("/api/v1/certificates").status_code == 401
+    assert client.get("/api/v1/cohorts", headers={"Authorization": "Bearer scc_nonsense"}).status_code == 401
+    response = client.post("/api/v1/figures")
+    assert response.status_code == 405 and response.headers["Allow"] and response.mimetype == "application/json"
+
+
+def test_openapi_document(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"] == "3.1.0"
+    assert set(document["paths"]) == {"/figures", "/certificates", "/cohorts"}
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -1,0 +1,67 @@
+"""The dashboard answers: what is due, what feedback is new."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.assignments import services as assignments
+from app.assignments.models import Decision
+from app.catalogue.models import Assignment, Module
+
+
+def test_dashboard_lists_due_assignments_and_new_feedback(browser, make, db):
+    trainer = make.user("trainer")
+    enrolment = make.enrolment(cohort=make.cohort(trainers=[trainer]))
+    browser.login(enrolment.user)
+    page = browser.get("/lernstand").get_data(as_text=True)
+    assert "Demnächst fällig" in page and "Reflexion" in page and "Neue Rückmeldungen" not in page
+
+    assignment = db.session.scalar(select(Assignment).join(Module).where(Module.slug == "02-abschluss"))
+    submission = assignments.get_or_create_submission(enrolment, assignment)
+    assignments.save_draft(submission, "Unser Quartiersprojekt")
+    version = assignments.hand_in(submission)
+    assignments.grade_submission(submission, version, trainer, {"c1": 0}, Decision.REVISION_REQUESTED,
+                                 "Bitte ein Beispiel ergänzen.", expected_lock=submission.lock_version)
+    db.session.commit()
+    page = browser.get("/lernstand").get_data(as_text=True)
+    assert "Neue Rückmeldungen" in page
+    assert "Überarbeitung erbeten" in page and "0 von 2 Punkten" in page
+
+
+def count_queries(db, browser, url: str) -> int:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            statements.append(statement)
+
+    db.session.expire_all()  # the test shares one session with the app: start from the same cache state
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert browser.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_dashboard_queries_do_not_grow_with_enrolments_and_gradings(browser, make, db):
+    learner = make.user("learner")
+    trainer = make.user("trainer")
+    assignment = db.session.scalar(select(Assignment).join(Module).where(Module.slug == "02-abschluss"))
+
+    def graded_enrolment():
+        enrolment = make.enrolment(user=learner, cohort=make.cohort(trainers=[trainer]))
+        submission = assignments.get_or_create_submission(enrolment, assignment)
+        assignments.save_draft(submission, "Text")
+        version = assignments.hand_in(submission)
+        assignments.grade_submission(submission, version, trainer, {"c1": 1}, Decision.PASSED, "Gut.", expected_lock=submission.lock_version)
+        db.session.commit()
+
+    graded_enrolment()
+    browser.login(learner)
+    browser.get("/lernstand")
+    one = count_queries(db, browser, "/lernstand")
+    for _ in range(3):
+        graded_enrolment()
+    assert count_queries(db, browser, "/lernstand") == one
