@@ -71,3 +71,13 @@ def progress_matrix(cohort: Cohort) -> tuple[list[matrix.ModuleColumn], list[mat
     columns = module_columns(cohort.course_id)
     rows = matrix.build_rows(columns, cohort_learners(cohort), cohort_progress(cohort))
     return columns, rows
+
+
+def enrolments_waiting_for_grading(cohort: Cohort) -> set[int]:
+    """Enrolments of the cohort with a handed-in submission that no trainer has decided yet."""
+    from app.assignments.models import WAITING, Submission
+
+    return set(db.session.scalars(
+        select(Submission.enrolment_id).join(Enrolment, Submission.enrolment_id == Enrolment.id)
+        .where(Enrolment.cohort_id == cohort.id, Submission.status.in_(WAITING))
+    ))

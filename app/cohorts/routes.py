@@ -318,6 +318,9 @@ def _matrix(cohort: Cohort):
     shown = matrix.filter_rows(rows, now, INACTIVE_DAYS if only_inactive else None)
     if request.args.get("status") in status_labels():
         shown = [r for r in shown if r.learner.status == request.args["status"]]
+    if request.args.get("waiting"):
+        waiting = queries.enrolments_waiting_for_grading(cohort)
+        shown = [r for r in shown if r.learner.enrolment_id in waiting]
     sort = request.args.get("sort", "name")
     descending = request.args.get("order") == "desc"
     shown = matrix.sort_rows(shown, sort, descending)
@@ -336,6 +339,7 @@ def progress(cohort_id: int):
         "cohorts/matrix.html", cohort=cohort, columns=columns, rows=shown, totals=matrix.totals(shown, columns, now, INACTIVE_DAYS),
         all_count=len(rows), now=now, sort=sort, descending=descending, only_inactive=only_inactive,
         inactive_days=INACTIVE_DAYS, status_labels=status_labels(), status=request.args.get("status", ""),
+        only_waiting=bool(request.args.get("waiting")),
         attendance=cohort_attendance(cohort, now), min_attendance=minimum_attendance(cohort.course.completion),
     )
 

@@ -132,3 +132,20 @@ def test_exported_formulas_are_neutralised(db, make, trainer_browser, cohort):
     make.enrolment(user=make.user("learner", name='=HYPERLINK("http://evil.example","Klick")'), cohort=cohort)
     text = trainer_browser.get(f"/kohorten/{cohort.id}/matrix.csv").data.decode("utf-8-sig")
     assert "'=HYPERLINK" in text
+
+
+def test_matrix_filters_learners_whose_submission_waits_for_grading(db, trainer_browser, cohort, learners):
+    from sqlalchemy import select
+
+    from app.assignments import services as assignments
+    from app.catalogue.models import Assignment
+
+    assignment = db.session.scalar(select(Assignment).join(Module).where(Module.slug == "02-abschluss"))
+    anna = next(e for e in learners if e.user.name == "Anna Ölberg")
+    submission = assignments.get_or_create_submission(anna, assignment)
+    assignments.save_draft(submission, "Unser Projekt")
+    assignments.hand_in(submission)
+    db.session.commit()
+    page = trainer_browser.get(f"/kohorten/{cohort.id}/matrix?waiting=1").get_data(as_text=True)
+    assert "Anna Ölberg" in page and "Jörg Müßig" not in page and "Ida Idle" not in page
+    assert 'id="filter-waiting" name="waiting" value="1" checked' in page
