@@ -19,18 +19,27 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField(_l("Link anfordern"))
 
 
-class NewPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("Neues Passwort"),
+def new_password_field(label) -> PasswordField:
+    """The password rules, in one place: at least 12 characters, not a common password."""
+    return PasswordField(
+        label,
         validators=[DataRequired(), Length(min=12, max=200, message=_l("Das Passwort muss mindestens 12 Zeichen lang sein.")), NotCommonPassword()],
         description=_l("Mindestens 12 Zeichen. Ein Satz aus mehreren Wörtern ist sicher und leicht zu merken."),
         render_kw={"autocomplete": "new-password"},
     )
-    confirm = PasswordField(
+
+
+def confirm_password_field() -> PasswordField:
+    return PasswordField(
         _l("Passwort wiederholen"),
         validators=[DataRequired(), EqualTo("password", message=_l("Die Passwörter stimmen nicht überein."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class NewPasswordForm(FlaskForm):
+    password = new_password_field(_l("Neues Passwort"))
+    confirm = confirm_password_field()
     submit = SubmitField(_l("Passwort speichern"))
 
 

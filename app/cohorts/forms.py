@@ -5,14 +5,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
-    BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField,
+    BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.accounts.forms import PlaceholderSelect, ProfileForm
-from app.accounts.validators import NotCommonPassword
+from app.accounts.forms import PlaceholderSelect, ProfileForm, confirm_password_field, new_password_field
 from app.regions import LAENDER, choices_by_land
 
 
@@ -77,17 +76,8 @@ class ReminderForm(FlaskForm):
 
 
 class AcceptInvitationForm(ProfileForm):
-    password = PasswordField(
-        _l("Passwort"),
-        validators=[DataRequired(), Length(min=12, max=200, message=_l("Das Passwort muss mindestens 12 Zeichen lang sein.")), NotCommonPassword()],
-        description=_l("Mindestens 12 Zeichen. Ein Satz aus mehreren Wörtern ist sicher und leicht zu merken."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Passwort wiederholen"),
-        validators=[DataRequired(), EqualTo("password", message=_l("Die Passwörter stimmen nicht überein."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field(_l("Passwort"))
+    confirm = confirm_password_field()
     submit = SubmitField(_l("Konto einrichten"))
 
 
