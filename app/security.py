@@ -36,10 +36,6 @@ def can_view_enrolment(user: User, enrolment) -> bool:
     return user.role == Role.TRAINER and any(t.id == user.id for t in enrolment.cohort.trainers)
 
 
-def can_manage_certificate(user: User, certificate) -> bool:
-    return can_view_enrolment(user, certificate.enrolment)
-
-
 def can_take_part_in_cohort(user: User, cohort) -> bool:
     """Sessions and discussions of a cohort: its active or finished learners, its trainers, admins."""
     if not getattr(user, "is_authenticated", False):

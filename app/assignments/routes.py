@@ -13,7 +13,7 @@ from app.assignments.access import can_download_file, can_grade, can_grade_cohor
 from app.assignments.forms import QueueFilterForm, SubmissionForm, grading_form_class
 from app.assignments.models import Decision, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
 from app.assignments.storage import get_store
-from app.catalogue.markdown import render
+from app.catalogue.markdown import render_user_markdown
 from app.catalogue.models import Assignment
 from app.cohorts.models import Cohort
 from app.errors import DomainError
@@ -25,23 +25,10 @@ bp = Blueprint("assignments", __name__)
 navigation.register("assignments.queue", lambda: _("Bewertung"), {"trainer", "admin"}, order=30, badge=queries.waiting_count)
 
 
-class _UserContent:
-    """Link resolver for learners' Markdown: links stay as written, images are not shown."""
-
-    def link(self, target: str, line: int) -> str | None:
-        return target
-
-    def image(self, target: str, line: int) -> str | None:
-        return None
-
-    def problem(self, line: int, message: str) -> None:
-        pass
-
-
 @bp.app_template_filter("user_markdown")
 def user_markdown(text: str) -> Markup:
     """Learners' Markdown, rendered with raw HTML off (markdown-it escapes it)."""
-    return Markup(render(text or "", _UserContent()).html)  # noqa: S704  # nosec B704 - html=False: no raw HTML passes
+    return render_user_markdown(text)
 
 
 @bp.app_template_global()

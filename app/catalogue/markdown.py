@@ -11,6 +11,7 @@ from html import escape
 from typing import Callable, Protocol
 
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.container import container_plugin
@@ -133,6 +134,26 @@ def render(text: str, resolver: LinkResolver | None = None, line_offset: int = 0
             _resolve_inline(token.children, resolver, current_line)
     html = MD.renderer.render(tokens, MD.options, env)
     return Rendered(html=html, toc=toc)
+
+
+class _UserContent:
+    """Resolver for what users write (submissions, posts, session materials): links stay as
+    written (unsafe schemes already become "#"), images are dropped — users upload no media
+    here, and an image URL would make every reader's browser request it."""
+
+    def link(self, target: str, line: int) -> str | None:
+        return target
+
+    def image(self, target: str, line: int) -> str | None:
+        return None
+
+    def problem(self, line: int, message: str) -> None:
+        pass
+
+
+def render_user_markdown(text: str | None) -> Markup:
+    """User-written Markdown as safe HTML: raw HTML is off, markdown-it escapes it."""
+    return Markup(render(text or "", _UserContent()).html)  # noqa: S704  # nosec B704 - html=False: no raw HTML passes
 
 
 def render_inline(text: str) -> str:

@@ -12,7 +12,7 @@ from app.discussions.access import (
     can_moderate, cohort_or_404, module_or_404, post_or_404, readable_cohorts, thread_or_404,
 )
 from app.discussions.forms import ActionForm, EditForm, ReplyForm, ReportForm, SettingsForm, ThreadForm
-from app.discussions.rendering import render_user_markdown
+from app.catalogue.markdown import render_user_markdown
 from app.errors import DomainError
 from app.extensions import db
 

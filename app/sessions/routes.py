@@ -12,7 +12,7 @@ from app.catalogue.models import Module
 from app.cohorts.access import can_manage_cohort, cohort_or_404
 from app.cohorts.models import Cohort
 from app.db import utcnow
-from app.discussions.rendering import render_user_markdown
+from app.catalogue.markdown import render_user_markdown
 from app.errors import DomainError
 from app.extensions import db
 from app.security import can_take_part_in_cohort
