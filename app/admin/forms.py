@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SubmitField
-from wtforms.validators import DataRequired
 
 from app.cohorts.forms import CheckboxList
 from app.regions import LAENDER
@@ -14,7 +13,9 @@ def role_choices():
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Rolle"), choices=role_choices(), validators=[DataRequired()])
+    # No DataRequired: the select always holds one of the roles (the current one to begin with) and
+    # rejects anything else itself; "required" on a select without an empty first option is invalid HTML.
+    role = SelectField(_l("Rolle"), choices=role_choices())
     submit_role = SubmitField(_l("Rolle ändern"))
 
 

@@ -47,6 +47,18 @@ def test_change_a_role_is_audited(admin_browser, make, db):
     assert event.detail == {"old": "learner", "new": "trainer"}
 
 
+def test_a_role_outside_the_list_is_refused(admin_browser, make, db):
+    user = make.user("learner")
+    page = admin_browser.get(f"/admin/benutzer/{user.id}").get_data(as_text=True)
+    assert '<select id="role-role" name="role-role">' in page  # always holds a role: no "required", no placeholder
+    for value in ("", "superuser"):
+        response = admin_browser.post(f"/admin/benutzer/{user.id}", {"role-role": value, "role-submit_role": "x"})
+        assert response.status_code == 400
+        assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.role == Role.LEARNER
+
+
 def test_admin_cannot_change_own_role_or_deactivate_self(admin_browser, db):
     me = admin_browser.admin
     admin_browser.get(f"/admin/benutzer/{me.id}")
