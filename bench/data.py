@@ -249,6 +249,9 @@ def grow(fixture: Fixture, learners: int, trainer_cohort: int = 0, seed: int = 1
             {"submission_id": s, "number": 1, "text": "Unsere Vorhaben und ihre Leitlinien …", "submitted_at": now,
              "trainers_notified_at": now} for s in submission_ids
         ])
+    from app.reporting import facts
+
+    facts.rebuild(db.session.connection())  # the bulk inserts above bypass the ORM's flush
     db.session.commit()
     fixture.learners += learners
 

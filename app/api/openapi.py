@@ -2,7 +2,7 @@
 and checked against them by schemathesis in the test suite."""
 from __future__ import annotations
 
-from app.regions import LAENDER
+from app.regions import LAENDER, all_districts
 
 MAX_PER_PAGE = 500
 GROUPS = ("total", "land", "district", "municipality", "cohort", "month", "quarter", "year")
@@ -39,6 +39,8 @@ FILTERS = [
     _query("from", {"type": "string", "format": "date"}, "First day of the period (YYYY-MM-DD), inclusive."),
     _query("to", {"type": "string", "format": "date"}, "Last day of the period (YYYY-MM-DD), inclusive; before `from`: an empty period."),
     _query("land", {"type": "string", "enum": list(LAENDER)}, "Only this Land (two-digit AGS prefix); outside the token's scope: no items."),
+    _query("district", {"type": "string", "enum": [d.ags for d in all_districts()]},
+           "Only this district (five-digit official key, AGS); outside the token's scope: no items. Cohorts: those held there."),
     _query("course", {"type": "integer", "minimum": 1, "maximum": 2_147_483_647}, "Only this course (id)."),
 ]
 COHORT_FILTER = _query("cohort", {"type": "integer", "minimum": 1, "maximum": 2_147_483_647}, "Only this cohort (id).")

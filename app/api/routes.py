@@ -19,7 +19,7 @@ from app.api.models import ApiToken
 from app.api.openapi import GROUPS, MAX_PER_PAGE, document
 from app.errors import DomainError
 from app.extensions import csrf, db
-from app.regions import LAENDER, district, districts_in_land
+from app.regions import LAENDER, district
 from app.reporting import figures, queries, tables
 from app.reporting.access import REPORT_ROLES, can_view_reports, scope_of
 from app.security import role_required
@@ -92,6 +92,15 @@ def _date(name: str) -> date | None:
         raise InvalidParameter(f"{name}: a date as YYYY-MM-DD") from None
 
 
+def _district(name: str) -> str | None:
+    raw = _single(name)
+    if raw is None:
+        return None
+    if district(raw) is None:
+        raise InvalidParameter(f"{name}: the five-digit official key (AGS) of a district, e.g. 09162")
+    return raw
+
+
 def _choice(name: str, choices, default: str | None) -> str | None:
     raw = _single(name)
     if raw is None:
@@ -104,7 +113,7 @@ def _choice(name: str, choices, default: str | None) -> str | None:
 def _filter(with_cohort: bool = True) -> queries.ReportFilter:
     start, end = _date("from"), _date("to")  # an end before the start is an empty period
     f = queries.ReportFilter(lands=scope_of(g.api_token.user), start=start, end=end,
-                             land=_choice("land", list(LAENDER), None),
+                             land=_choice("land", list(LAENDER), None), district=_district("district"),
                              course_id=_int("course", None, 1, 2_147_483_647))
     if with_cohort:
         f = replace(f, cohort_id=_int("cohort", None, 1, 2_147_483_647))
@@ -173,15 +182,15 @@ def _figures(f: queries.ReportFilter, group: str) -> list[dict]:
         total = figures.Counts()
         for counts in queries.breakdown(f, ()).values():
             total.add(counts)
-        return [_figure("total", "total", "Gesamt", total, population=tables.population(lands) or None)]
+        return [_figure("total", "total", "Gesamt", total, population=tables.population(f, lands) or None)]
     if group == "land":
         by_land = {key[0]: counts for key, counts in queries.breakdown(f, ("land",)).items()}
         return [_figure("land", code, LAENDER[code], by_land.get(code, figures.Counts()), land=code,
-                        population=tables.population([code])) for code in lands]
+                        population=tables.population(f, [code])) for code in lands]
     if group == "district":
         by_district = {key[1]: counts for key, counts in queries.breakdown(f, ("land", "district")).items()}
         return [_figure("district", d.ags, d.name, by_district.get(d.ags, figures.Counts()), land=d.land, district_ags=d.ags,
-                        population=d.population) for land in lands for d in districts_in_land(land)]
+                        population=d.population) for land in lands for d in tables.districts_of(f, land)]
     if group == "municipality":
         rows = []
         for (land, ags, municipality), counts in sorted(queries.breakdown(f, ("land", "district", "municipality")).items(),

@@ -23,6 +23,7 @@ class FilterForm(FlaskForm):
     von = DateField(_l("Von"), validators=[Optional()])
     bis = DateField(_l("Bis"), validators=[Optional()])
     land = SelectField(_l("Land"), validators=[Optional()], widget=PlaceholderSelect(_l("– alle –")), validate_choice=False)
+    kreis = SelectField(_l("Kreis"), validators=[Optional()], widget=PlaceholderSelect(_l("– alle –")), validate_choice=False)
     kurs = SelectField(_l("Kurs"), coerce=_optional_int, validators=[Optional()], widget=PlaceholderSelect(_l("– alle –")),
                        validate_choice=False)
     kohorte = SelectField(_l("Kohorte"), coerce=_optional_int, validators=[Optional()], widget=PlaceholderSelect(_l("– alle –")),

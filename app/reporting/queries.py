@@ -1,9 +1,11 @@
 """The agency's figures as aggregate SQL: every function is one query (a few for the register),
 whatever the number of learners, cohorts or districts — nothing is loaded row by row.
 
-Where an enrolment counts: the learner's district and Land from their profile; without a profile
-district, the cohort's. Scope (the Länder a user may see) and filters apply to every query here.
-Months are taken in UTC on both databases."""
+The figures read `enrolment_facts` (app/reporting/models.py): one narrow row per counted
+enrolment with its region, course, cohort and dates, kept current by app.reporting.facts. Where an
+enrolment counts: the learner's district and Land from their profile; without a profile Land, the
+cohort's. Scope (the Länder a user may see) and filters apply to every query here. Months are
+taken in UTC on both databases."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,10 +17,10 @@ from sqlalchemy.sql import ColumnElement, Select
 from app.accounts.models import User
 from app.catalogue.models import Course
 from app.certificates.models import Certificate, CertificateStatus
-from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+from app.cohorts.models import Cohort, Enrolment
 from app.extensions import db
-from app.progress.models import ProgressItem
 from app.reporting.figures import Counts
+from app.reporting.models import EnrolmentFact as Fact
 
 ACTIVE_DAYS = 30
 GROUPS = ("land", "district", "municipality", "cohort")
@@ -34,22 +36,18 @@ class ReportFilter:
     course_id: int | None = None
     cohort_id: int | None = None
     land: str | None = None  # narrows the scope to one of its Länder
+    district: str | None = None  # AGS of one district; narrows to it
 
     @property
     def sees_nothing(self) -> bool:
-        return self.lands is not None and (not self.lands or (self.land is not None and self.land not in self.lands))
+        if self.lands is None:
+            return False
+        return not self.lands or (self.land is not None and self.land not in self.lands) \
+            or (self.district is not None and self.district[:2] not in self.lands)
 
 
 def _moment(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
-
-
-def region_land() -> ColumnElement:
-    return func.coalesce(User.land, Cohort.land)
-
-
-def region_district() -> ColumnElement:
-    return case((User.land.is_not(None), User.district_ags), else_=Cohort.district_ags)
 
 
 def _in_period(column, f: ReportFilter) -> ColumnElement:
@@ -61,36 +59,19 @@ def _in_period(column, f: ReportFilter) -> ColumnElement:
     return and_(*conditions)
 
 
-def _scoped(query: Select, f: ReportFilter, regions: bool = False) -> Select:
-    """Applies scope and filters to a query over enrolments. Cohorts and users are joined when a
-    condition or the grouping (`regions`) needs them — an admin's unfiltered figures over time
-    read enrolments and certificates alone."""
-    regional = regions or f.lands is not None or bool(f.land)
-    if regional or f.course_id:
-        query = query.join(Cohort, Cohort.id == Enrolment.cohort_id)
-    if regional:
-        query = query.join(User, User.id == Enrolment.user_id)
-    query = query.where(Enrolment.status != EnrolmentStatus.INVITED)
+def _scoped(query: Select, f: ReportFilter) -> Select:
+    """Applies scope and filters to a query over enrolment facts."""
     if f.lands is not None:
-        query = query.where(region_land().in_(sorted(f.lands)))
+        query = query.where(Fact.land.in_(sorted(f.lands)))
     if f.land:
-        query = query.where(region_land() == f.land)
+        query = query.where(Fact.land == f.land)
+    if f.district:
+        query = query.where(Fact.land == f.district[:2], Fact.district_ags == f.district)
     if f.course_id:
-        query = query.where(Cohort.course_id == f.course_id)
+        query = query.where(Fact.course_id == f.course_id)
     if f.cohort_id:
-        query = query.where(Enrolment.cohort_id == f.cohort_id)
+        query = query.where(Fact.cohort_id == f.cohort_id)
     return query
-
-
-def certified_at() -> ColumnElement:
-    """When the enrolment's valid certificate was issued (NULL without one): a correlated lookup
-    that the index (enrolment_id, status, issued_at) answers without reading the certificate rows,
-    which are large (the signed snapshot)."""
-    return (
-        select(Certificate.issued_at)
-        .where(Certificate.enrolment_id == Enrolment.id, Certificate.status == CertificateStatus.VALID)
-        .limit(1).correlate(Enrolment).scalar_subquery()
-    )
 
 
 def _sum(condition) -> ColumnElement:
@@ -99,38 +80,31 @@ def _sum(condition) -> ColumnElement:
 
 def _group_columns(by: tuple[str, ...]) -> list[ColumnElement]:
     columns = {
-        "land": region_land().label("land"),
-        "district": region_district().label("district"),
-        "municipality": User.municipality.label("municipality"),
-        "cohort": Enrolment.cohort_id.label("cohort"),
+        "land": Fact.land.label("land"),
+        "district": Fact.district_ags.label("district"),
+        "municipality": Fact.municipality.label("municipality"),
+        "cohort": Fact.cohort_id.label("cohort"),
     }
     return [columns[name] for name in by]
 
 
 def breakdown(f: ReportFilter, by: tuple[str, ...], today: date | None = None) -> dict[tuple, Counts]:
     """Counts grouped by any of land, district, municipality, cohort — one query, one pass over
-    the enrolments in scope."""
+    the enrolment facts in scope."""
     if f.sees_nothing:
         return {}
     today = today or date.today()
-    recent = select(ProgressItem.enrolment_id).where(
-        ProgressItem.completed_at >= _moment(today - timedelta(days=ACTIVE_DAYS))).scalar_subquery()
-    enrolled = _in_period(Enrolment.enrolled_at, f)
+    enrolled = _in_period(Fact.enrolled_at, f)
     groups = _group_columns(by)
-    # PostgreSQL hash-joins the valid certificates; SQLite looks each one up in the covering index.
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    certificate_date = Certificate.issued_at if postgres else certified_at()
     query = select(
         *groups,
         _sum(enrolled).label("enrolled"),
-        _sum(and_(Enrolment.status == EnrolmentStatus.ACTIVE, Enrolment.id.in_(recent))).label("active"),
-        _sum(_in_period(Enrolment.completed_at, f)).label("completed"),
-        _sum(_in_period(certificate_date, f)).label("certified"),
-        _sum(and_(enrolled, Enrolment.completed_at.is_not(None))).label("completed_of_enrolled"),
-    ).select_from(Enrolment)
-    if postgres:
-        query = query.outerjoin(Certificate, and_(Certificate.enrolment_id == Enrolment.id, Certificate.status == CertificateStatus.VALID))
-    query = _scoped(query, f, regions=any(name in by for name in ("land", "district", "municipality")))
+        _sum(and_(Fact.in_progress, Fact.last_activity_at >= _moment(today - timedelta(days=ACTIVE_DAYS)))).label("active"),
+        _sum(_in_period(Fact.completed_at, f)).label("completed"),
+        _sum(_in_period(Fact.certified_at, f)).label("certified"),
+        _sum(and_(enrolled, Fact.completed_at.is_not(None))).label("completed_of_enrolled"),
+    )
+    query = _scoped(query, f)
     if groups:
         query = query.group_by(*groups)
     result = {}
@@ -153,21 +127,15 @@ def _days_between(later, earlier) -> ColumnElement:
     return cast(func.julianday(later) - func.julianday(earlier), Integer)
 
 
-def _valid_certificates(f: ReportFilter, *columns) -> Select:
-    """Valid certificates issued in the period, with their enrolment, in scope."""
-    query = select(*columns).select_from(Certificate).join(Enrolment, Enrolment.id == Certificate.enrolment_id) \
-        .where(Certificate.status == CertificateStatus.VALID, _in_period(Certificate.issued_at, f))
-    return _scoped(query, f)
-
-
 def certifications(f: ReportFilter) -> tuple[dict[str, int], dict[int, int]]:
     """Certified learners per month ("YYYY-MM" → count) and the distribution of whole days from
     enrolment to certificate (days → count), from one grouped query."""
     if f.sees_nothing:
         return {}, {}
-    month = _month(Certificate.issued_at).label("month")
-    days = _days_between(Certificate.issued_at, Enrolment.enrolled_at).label("days")
-    query = _valid_certificates(f, month, days, func.count().label("n")).group_by(month, days)
+    month = _month(Fact.certified_at).label("month")
+    days = _days_between(Fact.certified_at, Fact.enrolled_at).label("days")
+    query = _scoped(select(month, days, func.count().label("n")), f).where(_in_period(Fact.certified_at, f)) \
+        .group_by(month, days)
     monthly: dict[str, int] = {}
     histogram: dict[int, int] = {}
     for month_key, day_count, n in db.session.execute(query):
@@ -184,13 +152,10 @@ def monthly_counts(f: ReportFilter) -> dict[str, dict[str, int]]:
     if f.sees_nothing:
         return result
     parts = []
-    for measure, column in (("enrolled", Enrolment.enrolled_at), ("completed", Enrolment.completed_at)):
+    for measure, column in (("enrolled", Fact.enrolled_at), ("completed", Fact.completed_at), ("certified", Fact.certified_at)):
         month = _month(column)
-        query = select(literal(measure).label("measure"), month.label("month"), func.count().label("n")).select_from(Enrolment)
+        query = select(literal(measure).label("measure"), month.label("month"), func.count().label("n"))
         parts.append(_scoped(query, f).where(_in_period(column, f)).group_by(month))
-    month = _month(Certificate.issued_at)
-    parts.append(_valid_certificates(f, literal("certified").label("measure"), month.label("month"), func.count().label("n"))
-                 .group_by(month))
     for measure, month, n in db.session.execute(union_all(*parts)):
         result[measure][month] = n
     return result
@@ -225,6 +190,8 @@ def cohort_page(f: ReportFilter, page: int, per_page: int) -> tuple[list[dict], 
         conditions.append(Cohort.land.in_(sorted(f.lands)))
     if f.land:
         conditions.append(Cohort.land == f.land)
+    if f.district:
+        conditions.append(Cohort.district_ags == f.district)
     if f.course_id:
         conditions.append(Cohort.course_id == f.course_id)
     if f.start:
@@ -253,13 +220,14 @@ def register_page(f: ReportFilter, page: int, per_page: int, with_names: bool) -
         return [], 0
     columns = [
         Certificate.number, Certificate.issued_at, Certificate.status, Course.title.label("course"), Course.slug.label("course_slug"),
-        User.municipality, region_district().label("district"), region_land().label("land"),
+        Fact.municipality, Fact.district_ags.label("district"), Fact.land.label("land"),
     ]
+    query = select(*columns).select_from(Certificate).join(Fact, Fact.enrolment_id == Certificate.enrolment_id) \
+        .join(Course, Course.id == Fact.course_id)
     if with_names:
-        columns.append(User.name)
-    base = _scoped(select(*columns).select_from(Certificate).join(Enrolment, Enrolment.id == Certificate.enrolment_id), f, regions=True) \
-        .join(Course, Course.id == Cohort.course_id) \
-        .where(Certificate.status != CertificateStatus.SUPERSEDED, _in_period(Certificate.issued_at, f))
+        query = query.add_columns(User.name).join(Enrolment, Enrolment.id == Certificate.enrolment_id) \
+            .join(User, User.id == Enrolment.user_id)
+    base = _scoped(query, f).where(Certificate.status != CertificateStatus.SUPERSEDED, _in_period(Certificate.issued_at, f))
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     rows = db.session.execute(base.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
                               .offset((page - 1) * per_page).limit(per_page))

@@ -14,7 +14,7 @@ from app import navigation
 from app.admin.services import setting_enabled
 from app.audit import services as audit
 from app.extensions import db
-from app.regions import ATTRIBUTION, LAENDER
+from app.regions import ATTRIBUTION, LAENDER, district, districts_in_land
 from app.reporting import charts, exports, queries, tables
 from app.reporting.access import REPORT_ROLES, scope_of
 from app.reporting.forms import FilterForm
@@ -47,6 +47,15 @@ def _filters() -> tuple[queries.ReportFilter, FilterForm, str]:
             f = replace(f, land=form.land.data)
         else:
             form.land.errors = [*form.land.errors, _("Dieses Land liegt außerhalb Ihres Bereichs.")]
+    visible = [f.land] if f.land else lands
+    form.kreis.choices = {LAENDER[code]: [(d.ags, d.label) for d in sorted(districts_in_land(code), key=lambda d: d.name)]
+                          for code in visible}
+    if form.kreis.data:
+        chosen_district = district(form.kreis.data)
+        if chosen_district is not None and chosen_district.land in visible:
+            f = replace(f, district=chosen_district.ags)
+        else:
+            form.kreis.errors = [*form.kreis.errors, _("Dieser Kreis liegt außerhalb der Auswahl.")]
     if form.kurs.data is not None and not form.kurs.errors:
         if form.kurs.data in {c for c, _t in form.kurs.choices}:
             f = replace(f, course_id=form.kurs.data)
@@ -67,7 +76,8 @@ def _filters() -> tuple[queries.ReportFilter, FilterForm, str]:
 
 
 def _filter_args() -> dict:
-    return {key: value for key, value in request.args.items() if key in ("von", "bis", "land", "kurs", "kohorte", "raster") and value}
+    return {key: value for key, value in request.args.items()
+            if key in ("von", "bis", "land", "kreis", "kurs", "kohorte", "raster") and value}
 
 
 def _describe(f: queries.ReportFilter) -> str:
@@ -76,6 +86,9 @@ def _describe(f: queries.ReportFilter) -> str:
         parts.append(_("Bereich: %(lands)s", lands=", ".join(LAENDER[c] for c in sorted(f.lands)) or "–"))
     if f.land:
         parts.append(_("Land: %(land)s", land=LAENDER[f.land]))
+    if f.district:
+        found = district(f.district)
+        parts.append(_("Kreis: %(district)s", district=f"{found.name} ({found.ags})" if found else f.district))
     if f.start or f.end:
         parts.append(_("Zeitraum: %(start)s – %(end)s", start=format_date(f.start, "dd.MM.yyyy") if f.start else "…",
                        end=format_date(f.end, "dd.MM.yyyy") if f.end else "…"))

@@ -73,14 +73,24 @@ def _count_cells(counts: Counts) -> list:
 
 
 def lands_of(f: queries.ReportFilter) -> list[str]:
-    """The Länder a table lists: the chosen one, or the whole scope."""
+    """The Länder a table lists: the chosen one (or the chosen district's), or the whole scope."""
+    if f.district:
+        land = f.district[:2]
+        return [land] if (f.lands is None or land in f.lands) and f.land in (None, land) else []
     if f.land:
         return [f.land] if f.lands is None or f.land in f.lands else []
     return sorted(f.lands) if f.lands is not None else list(LAENDER)
 
 
-def population(lands: list[str]) -> int:
-    return sum(d.population for land in lands for d in districts_in_land(land))
+def districts_of(f: queries.ReportFilter, land: str) -> tuple:
+    """The districts of a Land a table lists: all, or the one chosen."""
+    if f.district:
+        return tuple(d for d in districts_in_land(land) if d.ags == f.district)
+    return districts_in_land(land)
+
+
+def population(f: queries.ReportFilter, lands: list[str]) -> int:
+    return sum(d.population for land in lands for d in districts_of(f, land))
 
 
 # -- headline figures --------------------------------------------------------------------------------
@@ -109,7 +119,7 @@ def summary(f: queries.ReportFilter, by_district: dict[tuple, Counts]) -> Summar
     for counts in by_district.values():
         total.add(counts)
     monthly, histogram = queries.certifications(f)
-    return Summary(total, population(lands_of(f)), figures.median_days(histogram, threshold()), monthly)
+    return Summary(total, population(f, lands_of(f)), figures.median_days(histogram, threshold()), monthly)
 
 
 # -- tables -------------------------------------------------------------------------------------------
@@ -129,8 +139,8 @@ def land_table(f: queries.ReportFilter, by_district: dict[tuple, Counts]) -> Tab
             certified_by_district[ags] = certified_by_district.get(ags, 0) + counts.certified
     for land in lands_of(f):
         counts = per_land.get(land, Counts())
-        people = population([land])
-        cover = figures.coverage([land], lambda code: [d.ags for d in districts_in_land(code)], certified_by_district)[0]
+        people = population(f, [land])
+        cover = figures.coverage([land], lambda code: [d.ags for d in districts_of(f, code)], certified_by_district)[0]
         table.rows.append([LAENDER[land], people, *_count_cells(counts), figures.per_100k(counts.certified, people, t),
                            len(cover.covered), cover.total])
     return table
@@ -150,7 +160,7 @@ def district_table(f: queries.ReportFilter, by_district: dict[tuple, Counts], al
         per_district.setdefault(ags if district(ags) else None, Counts()).add(counts)
     rows = []
     for land in lands_of(f):
-        for d in districts_in_land(land):
+        for d in districts_of(f, land):
             counts = per_district.get(d.ags, Counts())
             rate = figures.per_100k(counts.certified, d.population, t)
             rows.append((counts.certified * 100_000 / d.population if d.population else 0, d.name,
@@ -225,7 +235,7 @@ def coverage_tables(f: queries.ReportFilter, by_district: dict[tuple, Counts]) -
     for (_land, ags), counts in by_district.items():
         if ags:
             certified[ags] = certified.get(ags, 0) + counts.certified
-    entries = figures.coverage(lands_of(f), lambda code: [d.ags for d in districts_in_land(code)], certified)
+    entries = figures.coverage(lands_of(f), lambda code: [d.ags for d in districts_of(f, code)], certified)
     overview = Table("abdeckung", _("Kreise mit mindestens einer zertifizierten Person"), [
         Column("land", _("Land"), "text"), Column("districts", _("Kreise")), Column("covered", _("mit Zertifizierten")),
         Column("uncovered", _("ohne Zertifizierte")), Column("share", _("Anteil abgedeckt"), "percent"),

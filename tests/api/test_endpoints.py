@@ -88,3 +88,22 @@ def test_openapi_document(client):
     assert document["openapi"] == "3.1.0"
     assert set(document["paths"]) == {"/figures", "/certificates", "/cohorts"}
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_figures_register_and_cohorts_by_district(client, tokens, world, db):
+    from app.cohorts.services import update_cohort
+
+    total = get(client, tokens["agency_12"], "/api/v1/figures?group_by=total&district=12054")["items"][0]
+    assert (total["enrolled"], total["certified"]) == (4, 3)
+    districts = get(client, tokens["agency_12"], "/api/v1/figures?group_by=district&district=12054")["items"]
+    assert [d["key"] for d in districts] == ["12054"]
+    register = get(client, tokens["agency_12"], "/api/v1/certificates?district=12054")
+    assert register["total"] == 3 and {i["district"] for i in register["items"]} == {"12054"}
+    outside = get(client, tokens["agency_12"], "/api/v1/figures?group_by=total&district=09162")
+    assert outside["items"] == [] or outside["items"][0]["enrolled"] == 0
+    update_cohort(world.brandenburg, world.brandenburg.name, "12", "12054", world.brandenburg.starts_on, None, world.brandenburg.seats)
+    db.session.commit()
+    assert [c["name"] for c in get(client, tokens["agency_12"], "/api/v1/cohorts?district=12054")["items"]] == ["Brandenburg 2027-1"]
+    assert get(client, tokens["agency_12"], "/api/v1/cohorts?district=12052")["items"] == []
+    response = client.get("/api/v1/figures?district=99999", headers=bearer(tokens["agency_12"]))
+    assert response.status_code == 400 and "district" in response.get_json()["detail"]

@@ -57,7 +57,7 @@ def test_small_groups_are_shown_as_less_than_three(browser, world):
     row = re.search(r"Cottbus/Chóśebuz.*?</tr>", page, re.S).group(0)
     assert "&lt; 3" in row and ">1<" not in row
     districts = text_of(browser.get("/berichte/tabelle/kreise"))
-    cottbus = re.search(r"Cottbus, Stadt.*?</tr>", districts, re.S).group(0)
+    cottbus = re.search(r"<th scope=\"row\">Cottbus, Stadt</th>.*?</tr>", districts, re.S).group(0)
     assert "&lt; 3" in cottbus
     # a filter that narrows to one person suppresses the headline figures too
     page = text_of(browser.get("/berichte?von=2000-01-01&bis=2000-01-02"))
@@ -163,3 +163,28 @@ def test_admin_with_an_agency_bound_to_two_laender(browser, world, make, db):
     assert kpi(page, "Zertifiziert") == "9"
     page = text_of(browser.get("/berichte?land=09"))
     assert kpi(page, "Zertifiziert") == "5" and "Potsdam" not in page
+
+
+def test_district_filter_narrows_every_figure(browser, world):
+    from app.regions import district
+
+    browser.login(world.agency_12)
+    page = text_of(browser.get("/berichte?kreis=12054"))
+    assert kpi(page, "Eingeschrieben") == "4" and kpi(page, "Zertifiziert") == "3"
+    assert '<option selected value="12054">' in page or 'value="12054" selected' in page
+    potsdam = district("12054")
+    expected = f"{3 * 100_000 / potsdam.population:.1f}".replace(".", ",")
+    assert kpi(page, "Zertifizierte je 100.000 Einwohner") == expected
+    districts = text_of(browser.get("/berichte/tabelle/kreise?kreis=12054"))
+    assert re.findall(r'<th scope="row">([^<]+)</th>', districts) == [potsdam.name]
+    register = text_of(browser.get("/berichte/register?kreis=12052"))
+    assert "Cottbus/Chóśebuz" in register and "Landeshauptstadt Potsdam" not in register
+
+
+def test_district_outside_the_scope_is_refused(browser, world):
+    browser.login(world.agency_12)
+    page = text_of(browser.get("/berichte?kreis=09162"))
+    assert "Dieser Kreis liegt außerhalb der Auswahl." in page
+    assert kpi(page, "Eingeschrieben") == "6"  # ignored: the whole scope, not Bayern
+    page = text_of(browser.get("/berichte?land=12&kreis=09162"))
+    assert "Dieser Kreis liegt außerhalb der Auswahl." in page and "Weißwurstheim" not in page
