@@ -72,8 +72,9 @@ class Lesson(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     minutes: Mapped[int] = mapped_column(default=0)
     # Deferred: lists of lessons (dashboard, module page, pager) never load the bodies.
-    body_html: Mapped[str] = mapped_column(Text, deferred=True)
-    toc: Mapped[list] = mapped_column(JSON, default=list, deferred=True)
+    # read together, by the lesson page only: one query for both when the page needs them
+    body_html: Mapped[str] = mapped_column(Text, deferred=True, deferred_group="content")
+    toc: Mapped[list] = mapped_column(JSON, default=list, deferred=True, deferred_group="content")
     source_path: Mapped[str] = mapped_column(String(500))
     content_hash: Mapped[str] = mapped_column(String(64))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.accounts.models import Role, User
 from app.catalogue.models import Course, Lesson, Module
@@ -37,6 +37,7 @@ def enrolment_for(user: User, course: Course) -> Enrolment | None:
         select(Enrolment).join(Cohort)
         .where(Enrolment.user_id == user.id, Cohort.course_id == course.id, Enrolment.status.in_(OPEN_STATUSES))
         .order_by(Enrolment.enrolled_at.desc()).limit(1)
+        .options(contains_eager(Enrolment.cohort))  # the cohort's release schedule is read on every page
     )
 
 
