@@ -1,5 +1,5 @@
 """The agency's way, by keyboard, on a desktop screen and at phone width: the dashboard, narrowed
-to one Land, the figures of a district, and the district table as XLSX."""
+to one Land and then to one district, the district table, and that table as XLSX."""
 from __future__ import annotations
 
 import re
@@ -7,6 +7,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from app.regions import district as district_of
 from tests.browser import seeding
 from tests.browser.conftest import PASSWORD
 from tests.browser.keyboard import Keyboard
@@ -47,14 +48,21 @@ def test_agency_reads_the_figures_of_a_district(open_page, device, agency, login
     assert "Brandenburg" in lands.inner_text() and "Sachsen" not in lands.inner_text()
     check(page)
 
+    keys.select(page.get_by_label("Kreis", exact=True), district_of(ags).label)
+    keys.follow(page.get_by_role("button", name="Anzeigen"))
+    assert f"kreis={ags}" in page.url and "land=12" in page.url
+    certified = page.locator("xpath=//dt[normalize-space()='Zertifiziert']/following-sibling::dd[1]")
+    assert certified.inner_text().strip() == "3"  # the three of this district, not the whole Land
+    check(page)
+
     keys.follow(page.get_by_role("navigation", name="Berichte").get_by_role("link", name="Nach Kreis"))
-    assert "land=12" in page.url  # the filter stays
+    assert f"kreis={ags}" in page.url  # the filters stay
     table = page.get_by_role("table", name="Qualifizierte nach Kreis")
     row = table.get_by_role("row", name=re.compile(district))
     header = table.locator("thead th").all_inner_texts()
     cells = row.locator("th, td").all_inner_texts()
     assert cells[header.index("Zertifiziert")] == "3"
-    assert "Dresden" not in table.inner_text()
+    assert table.locator("tbody tr").count() == 1 and "Dresden" not in table.inner_text()
     check(page)
 
     workbook = tmp_path / "kreise.xlsx"
@@ -63,4 +71,4 @@ def test_agency_reads_the_figures_of_a_district(open_page, device, agency, login
     header = [str(h) for h in rows[0]]
     by_ags = {str(r[0]): dict(zip(header, r)) for r in rows[1:]}
     assert by_ags[ags]["Zertifiziert"] == 3
-    assert not [key for key in by_ags if key.startswith("14")]  # Sachsen is filtered out
+    assert [key for key in by_ags if key.isdigit()] == [ags]  # only the chosen district
