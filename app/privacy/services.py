@@ -35,6 +35,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.mail.models import OutgoingMail
 from app.privacy import rules
+from app.quizzes.models import QuizAttempt
 
 # Features added later that hold personal data add a function that erases or anonymises them for
 # a user; see `register_eraser`.
@@ -76,6 +77,10 @@ def delete_account(user: User, deleted_by: User | None, by: str) -> list[str]:
     version_ids = list(db.session.scalars(select(SubmissionVersion.id).where(SubmissionVersion.submission_id.in_(submission_ids))))
     keys = _erase_submissions(submission_ids, version_ids)
     _anonymise_certificates(enrolment_ids)
+    # What the person typed into quizzes (free-text answers can name anyone) goes; scores, pass
+    # or fail and the per-question results stay, the agency's and trainers' figures need them.
+    db.session.execute(update(QuizAttempt).where(QuizAttempt.enrolment_id.in_(enrolment_ids)).values(answers={})
+                       .execution_options(synchronize_session=False))
     old_email = user.email
 
     db.session.execute(delete(Invitation).where(Invitation.enrolment_id.in_(enrolment_ids)))

@@ -261,3 +261,16 @@ def test_cli_deletes_an_account(app, db, rich, file_store):
     assert "2 stored file(s) deleted" in result.output
     db.session.expire_all()
     assert is_deleted(rich.user) and stored_files(file_store) == []
+
+
+def test_quiz_answers_are_erased_but_scores_stay(db, rich):
+    attempt = db.session.scalar(select(QuizAttempt).where(QuizAttempt.enrolment_id == rich.enrolment.id))
+    attempt.answers = {"q1": "Meine Kollegin Erika Beispiel aus dem Bauamt"}
+    db.session.flush()
+    score, passed, results = attempt.score, attempt.passed, attempt.results
+    delete_account(rich.user, rich.user, by="self")
+    db.session.flush()
+    db.session.expire_all()
+    attempt = db.session.get(QuizAttempt, attempt.id)
+    assert attempt.answers == {}
+    assert (attempt.score, attempt.passed, attempt.results) == (score, passed, results)
