@@ -14,6 +14,7 @@ ACTIONS = {
     "role_changed": "Rolle geändert",
     "enrolment_changed": "Einschreibung geändert",
     "grade_recorded": "Bewertung erfasst",
+    "completion_approved": "Abschluss freigegeben",
     "certificate_issued": "Zertifikat ausgestellt",
     "certificate_revoked": "Zertifikat widerrufen",
     "certificate_reissued": "Zertifikat neu ausgestellt",

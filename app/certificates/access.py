@@ -44,6 +44,11 @@ def can_administer(user: User) -> bool:
     return _authenticated(user) and user.role == Role.ADMIN
 
 
+def can_approve_completion(user: User, enrolment: Enrolment) -> bool:
+    """Approve a learner's completion where the course asks for it: the cohort's trainers and admins."""
+    return _authenticated(user) and (user.role == Role.ADMIN or is_cohort_trainer(user, enrolment.cohort))
+
+
 def can_download_cohort(user: User, cohort: Cohort) -> bool:
     return _authenticated(user) and (user.role == Role.ADMIN or is_cohort_trainer(user, cohort))
 

@@ -18,3 +18,12 @@ def is_eligible(required: set, done: set, course_complete: bool, rules: dict, tr
     if minimum and (attendance is None or not attendance.meets(minimum)):
         return False
     return True
+
+
+def awaits_approval(required: set, done: set, course_complete: bool, rules: dict, trainer_approved: bool = False,
+                    attendance=None) -> bool:
+    """The course asks for a trainer's approval, it is not given yet, and it is the only thing
+    missing. A trainer approves only then: an approval never stands in for unfinished work."""
+    if not rules.get("trainer_approval") or trainer_approved:
+        return False
+    return is_eligible(required, done, course_complete, rules, True, attendance)

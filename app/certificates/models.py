@@ -80,3 +80,23 @@ class CertificateAsset(db.Model):
     media_type: Mapped[str] = mapped_column(String(50))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CompletionApproval(db.Model):
+    """A trainer's approval of an enrolment's completion, for courses whose completion rules ask
+    for it (`completion.trainer_approval`). Given once every other requirement is met, and at
+    most once per enrolment: the primary key refuses a second approval, also a concurrent one.
+
+    A table of its own rather than columns on `enrolments`: a second foreign key from enrolments
+    to users would make every `select(Enrolment).join(User)` ambiguous."""
+
+    __tablename__ = "completion_approvals"
+
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True,
+                                              autoincrement=False)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    note: Mapped[str | None] = mapped_column(String(1000))
+
+    enrolment: Mapped["Enrolment"] = relationship()  # noqa: F821
+    approved_by: Mapped["User | None"] = relationship()  # noqa: F821

@@ -19,20 +19,27 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.accounts.models import User
 from app.audit import services as audit
 from app.certificates import signing
-from app.certificates.eligibility import is_eligible
-from app.certificates.models import Certificate, CertificateAsset, CertificateCounter, CertificateStatus
+from app.certificates.access import can_approve_completion
+from app.certificates.eligibility import awaits_approval, is_eligible
+from app.certificates.models import (
+    Certificate, CertificateAsset, CertificateCounter, CertificateStatus, CompletionApproval,
+)
 from app.certificates.pdf import add_asset, design_snapshot, render_certificate
-from app.cohorts.models import Cohort, Enrolment
+from app.certificates.queries import completion_state, is_approved
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import utcnow
-from app.errors import DomainError
+from app.errors import DomainError, NotAllowed
 from app.extensions import db
 from app.mail.services import AttachmentError, queue_mail, register_attachment_renderer
-from app.progress.models import ItemType
-from app.progress.services import done_items, required_items
+from app.privacy.export import register_category
+from app.privacy.services import register_eraser
 
 log = logging.getLogger(__name__)
+
+APPROVAL_NOTE_LENGTH = 1000  # CompletionApproval.note
 
 
 # -- signing key ----------------------------------------------------------------------------------
@@ -197,21 +204,51 @@ def existing_certificate(enrolment: Enrolment) -> Certificate | None:
     )
 
 
-def issue_if_eligible(enrolment: Enrolment, trainer_approved: bool = False) -> Certificate | None:
+def issue_if_eligible(enrolment: Enrolment) -> Certificate | None:
     """Issues the enrolment's certificate in the current transaction, exactly once."""
     existing = existing_certificate(enrolment)
     if existing is not None:
         return existing
-    course = enrolment.cohort.course
-    required = set().union(*required_items(course).values())
-    done = done_items(enrolment.id)
-    course_complete = (ItemType.COURSE, course.id) in done
-    from app.sessions.queries import enrolment_attendance
-
-    attendance = enrolment_attendance(enrolment, utcnow()) if (course.completion or {}).get("min_attendance") else None
-    if not is_eligible(required, done, course_complete, course.completion or {}, trainer_approved, attendance):
+    state = completion_state(enrolment)
+    approved = bool(state["rules"].get("trainer_approval")) and is_approved(enrolment)
+    if not is_eligible(**state, trainer_approved=approved):
         return None
     return issue_certificate(enrolment)
+
+
+def approve_completion(enrolment: Enrolment, trainer: User, note: str | None = None) -> Certificate:
+    """A trainer's approval of the enrolment's completion, where the course asks for one, and
+    the certificate it releases, in the current transaction.
+
+    The approval is the last step: it is possible only once every other requirement is met (an
+    approval given earlier would have to be taken back when the learner fails later), and only
+    once per enrolment."""
+    if not can_approve_completion(trainer, enrolment):
+        raise NotAllowed(_("Nur Trainer:innen der Kohorte können den Abschluss freigeben."))
+    state = completion_state(enrolment)
+    if not state["rules"].get("trainer_approval"):
+        raise DomainError(_("Dieser Kurs braucht keine Freigabe: Das Zertifikat wird automatisch ausgestellt."))
+    if is_approved(enrolment):
+        raise DomainError(_("Der Abschluss ist bereits freigegeben."))
+    if existing_certificate(enrolment) is not None:
+        raise DomainError(_("Für diese Einschreibung ist bereits ein Zertifikat ausgestellt."))
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        raise DomainError(_("Die Einschreibung ist zurückgezogen; ein zurückgezogener Abschluss kann nicht freigegeben werden."))
+    if not awaits_approval(**state):
+        raise DomainError(_("Noch nicht alle Anforderungen sind erfüllt. Freigeben können Sie erst, wenn alles andere erledigt ist."))
+    note = (note or "").strip() or None
+    if note is not None and len(note) > APPROVAL_NOTE_LENGTH:
+        raise DomainError(_("Die Anmerkung ist zu lang (höchstens %(n)d Zeichen).", n=APPROVAL_NOTE_LENGTH))
+    try:
+        with db.session.begin_nested():
+            db.session.add(CompletionApproval(enrolment_id=enrolment.id, approved_by_id=trainer.id, approved_at=utcnow(), note=note))
+    except IntegrityError:  # approved at the same moment by someone else: that approval stands
+        raise DomainError(_("Der Abschluss ist bereits freigegeben.")) from None
+    audit.record("completion_approved", actor=trainer, obj=enrolment, cohort=enrolment.cohort_id, with_note=note is not None)
+    certificate = issue_if_eligible(enrolment)
+    if certificate is None:  # cannot happen: everything else was checked above, in this transaction
+        raise RuntimeError(f"enrolment {enrolment.id} approved but not eligible")
+    return certificate
 
 
 def issue_certificate(enrolment: Enrolment, version: int = 1) -> Certificate:
@@ -395,6 +432,32 @@ def _certificate_attachment(reference: dict) -> tuple[str, str, bytes]:
 
 
 register_attachment_renderer("certificate", _certificate_attachment)
+
+
+# -- personal data --------------------------------------------------------------------------------
+
+def _export_approvals(user: User) -> list[dict]:
+    """The approvals of the person's completions, for their data export."""
+    return [
+        {"enrolment_id": a.enrolment_id, "approved_at": a.approved_at.isoformat(), "note": a.note}
+        for a in db.session.scalars(
+            select(CompletionApproval).join(Enrolment, CompletionApproval.enrolment_id == Enrolment.id)
+            .where(Enrolment.user_id == user.id).order_by(CompletionApproval.enrolment_id)
+        )
+    ]
+
+
+def _erase_approval_notes(user: User) -> None:
+    """Deleting an account keeps the approval (the certificate rests on it) but not the trainer's
+    note about the person."""
+    for approval in db.session.scalars(
+        select(CompletionApproval).join(Enrolment, CompletionApproval.enrolment_id == Enrolment.id).where(Enrolment.user_id == user.id)
+    ):
+        approval.note = None
+
+
+register_category("completion_approvals", _export_approvals)
+register_eraser(_erase_approval_notes)
 
 
 def check_pdf(pdf: bytes | Path) -> signing.Check:

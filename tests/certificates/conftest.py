@@ -17,6 +17,24 @@ def complete_course(db, enrolment) -> None:
             complete_item(enrolment, item_type, item_id, module)
 
 
+def ask_for_approval(db, course) -> None:
+    """The course's completion rules ask for a trainer's approval (rolled back with the test)."""
+    course.completion = {**(course.completion or {}), "trainer_approval": True}
+    db.session.flush()
+
+
+def complete_first_module(db, enrolment) -> None:
+    """Part of the way: every required item of the course's first module."""
+    from app.catalogue.models import Module
+    from app.progress.services import complete_item, required_items
+
+    required = required_items(enrolment.cohort.course)
+    module_id = min(required)
+    module = db.session.get(Module, module_id)
+    for item_type, item_id in sorted(required[module_id], key=lambda i: (i[0].value, i[1])):
+        complete_item(enrolment, item_type, item_id, module)
+
+
 @pytest.fixture()
 def graduate(db, make):
     """An enrolment whose course is complete, with its certificate issued."""
