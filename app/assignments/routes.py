@@ -16,6 +16,7 @@ from app.assignments.storage import get_store
 from app.catalogue.markdown import render_user_markdown
 from app.catalogue.models import Assignment
 from app.cohorts.models import Cohort
+from app.db import begin_writes
 from app.errors import DomainError
 from app.extensions import db
 from app.learning.access import course_or_404, locked_reason, module_or_404, require_access
@@ -214,6 +215,7 @@ def grade(submission_id: int):
     form = grading_form_class(assignment.rubric)()
     conflict = None
     if request.method == "GET":
+        begin_writes()
         services.mark_in_review(submission, current_user)
         db.session.commit()
         _prefill(form, submission)

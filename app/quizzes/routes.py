@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from app.db import begin_writes
 from app.errors import DomainError
 from app.extensions import db
 from app.learning.access import course_or_404, locked_reason, module_or_404, opens_on, require_access
@@ -89,6 +90,7 @@ def attempt(attempt_id: int):
         flash(_("Ihre Antworten sind gespeichert."), "success")
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     if services.is_overdue(attempt):
+        begin_writes()
         services.submit_attempt(attempt, None)
         db.session.commit()
         flash(_("Die Zeit ist abgelaufen. Ihr Versuch wurde mit den gespeicherten Antworten abgegeben."), "info")
