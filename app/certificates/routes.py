@@ -13,7 +13,7 @@ from app import navigation
 from app.accounts.models import Role
 from app.certificates import access
 from app.certificates.forms import ActionForm, ReissueForm, RevokeForm
-from app.certificates.models import Certificate, CertificateStatus
+from app.certificates.models import Certificate, CertificateStatus, CompletionApproval
 from app.certificates.services import (
     cohort_certificates, filename, reissue_certificate, render_pdf, resend_certificate_mail, revoke_certificate,
     verification_status, write_cohort_zip,
@@ -112,7 +112,7 @@ def _render_detail(certificate: Certificate, revoke_form: RevokeForm, reissue_fo
         "certificates/detail.html", certificate=certificate, versions=versions, status=verification_status(certificate),
         status_of=verification_status, action_form=ActionForm(), revoke_form=revoke_form, reissue_form=reissue_form,
         may_administer=may_administer, may_resend=access.can_resend(current_user, certificate),
-        is_latest=versions[0].id == certificate.id,
+        is_latest=versions[0].id == certificate.id, approval=db.session.get(CompletionApproval, certificate.enrolment_id),
     ), status
 
 

@@ -61,6 +61,13 @@ class ActionForm(FlaskForm):
     """A button that changes something (withdraw, re-activate, re-send): CSRF only."""
 
 
+class ApprovalForm(FlaskForm):
+    """A trainer approves a learner's completion (courses with `completion.trainer_approval`);
+    the note's length is checked by the service, the page renders one form per learner."""
+
+    note = TextAreaField(_l("Anmerkung (optional)"))
+
+
 class MoveForm(FlaskForm):
     target_id = SelectField(_l("Zielkohorte"), coerce=int)
     submit = SubmitField(_l("Verschieben"))

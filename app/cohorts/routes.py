@@ -17,7 +17,8 @@ from app.catalogue.models import Course
 from app.cohorts import exports, matrix, queries, services
 from app.cohorts.access import can_administer_cohorts, cohort_or_404, enrolment_or_404, manageable_cohorts
 from app.cohorts.forms import (
-    AcceptInvitationForm, ActionForm, CohortForm, ConfirmImportForm, InviteForm, MoveForm, ReminderForm, release_form,
+    AcceptInvitationForm, ActionForm, ApprovalForm, CohortForm, ConfirmImportForm, InviteForm, MoveForm, ReminderForm,
+    release_form,
 )
 from app.cohorts.importing import MAX_FILE_BYTES, ImportFileError, InviteeRow, read_table, rows_from_pasted, rows_from_table
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
@@ -140,10 +141,16 @@ def detail(cohort_id: int):
         .options(selectinload(Enrolment.user)).order_by(User.name)
     ).all()
     modules = cohort.course.active_modules
+    from app.certificates.queries import awaiting_approval
+    from app.certificates.services import APPROVAL_NOTE_LENGTH
+
+    waiting = awaiting_approval(enrolments)
     return render_template(
         "cohorts/detail.html", cohort=cohort, enrolments=enrolments, occupied=services.occupied_seats(cohort),
         releases=module_release_dates(cohort, modules), modules=modules, action_form=ActionForm(),
         status_labels=status_labels(), admin=can_administer_cohorts(current_user),
+        needs_approval=bool((cohort.course.completion or {}).get("trainer_approval")),
+        awaiting_approval=[e for e in enrolments if e.id in waiting], note_length=APPROVAL_NOTE_LENGTH,
     )
 
 
@@ -259,6 +266,30 @@ def enrolment_action(cohort_id: int, enrolment_id: int, action: str):
     else:
         db.session.commit()
         flash(message(), "success")
+    return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
+
+
+@bp.post("/kohorten/<int:cohort_id>/einschreibungen/<int:enrolment_id>/freigeben")
+@role_required(*STAFF)
+def approve_completion(cohort_id: int, enrolment_id: int):
+    """The trainer's approval that a course with `completion.trainer_approval` asks for; the
+    certificate is issued with it."""
+    cohort = cohort_or_404(current_user, cohort_id)
+    enrolment = enrolment_or_404(cohort, enrolment_id)
+    form = ApprovalForm()
+    if not form.validate_on_submit():
+        abort(400)
+    from app.certificates import services as certificates
+
+    try:
+        certificate = certificates.approve_completion(enrolment, current_user, form.note.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Abschluss von %(name)s freigegeben. Das Zertifikat %(number)s ist ausgestellt und wird per E-Mail zugestellt.",
+                name=enrolment.user.name, number=certificate.number), "success")
     return redirect(url_for("cohorts.detail", cohort_id=cohort.id))
 
 

@@ -102,6 +102,7 @@ ROUTES: dict[str, list[Case]] = {
     "cohorts.confirm_invite": [Case(lambda w: f"/kohorten/{w['cohort'].id}/einladen/bestaetigen", COHORT_STAFF, "POST")],
     "cohorts.remind": [Case(lambda w: f"/kohorten/{w['cohort'].id}/erinnerung", COHORT_STAFF)],
     "cohorts.enrolment_action": [Case(lambda w: f"/kohorten/{w['cohort'].id}/einschreibungen/{w['enrolment'].id}/zurueckziehen", COHORT_STAFF, "POST")],
+    "cohorts.approve_completion": [Case(lambda w: f"/kohorten/{w['cohort'].id}/einschreibungen/{w['enrolment'].id}/freigeben", COHORT_STAFF, "POST")],
     "cohorts.move": [Case(lambda w: f"/kohorten/{w['cohort'].id}/einschreibungen/{w['enrolment'].id}/verschieben", COHORT_STAFF)],
     "cohorts.accept_invitation": [Case(lambda w: "/einladung/kein-gueltiger-token", {a: 410 for a in ACTORS})],
     "audit.log": [Case(lambda w: "/admin/protokoll", ADMIN_ONLY)],
