@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.catalogue.models import Lesson, Module
 from app.certificates.models import Certificate, CertificateStatus
+from app.certificates.queries import awaiting_approval
 from app.cohorts.models import Cohort, Enrolment
 from app import navigation
 from app.extensions import db
@@ -48,7 +49,7 @@ def dashboard():
 
     return render_template("learning/dashboard.html", enrolments=enrolments, certificates=certificates, next_lessons=next_lessons,
                            upcoming_sessions=upcoming_sessions, due_items=upcoming_due(enrolments),
-                           feedback=latest_feedback(enrolments), today=_today())
+                           feedback=latest_feedback(enrolments), today=_today(), awaiting_approval=awaiting_approval(enrolments))
 
 
 def _today():
@@ -95,7 +96,7 @@ def course(course_slug: str):
     modules = [m for m in course.modules if m.archived_at is None]
     locks = {m.id: locked_reason(m, state.get("module", set()), course) if enrolment else [] for m in modules}
     return render_template("learning/course.html", course=course, modules=modules, enrolment=enrolment, state=state, locks=locks,
-                           closed=closed_until(enrolment, modules))
+                           closed=closed_until(enrolment, modules), awaiting_approval=awaiting_approval([enrolment] if enrolment else []))
 
 
 @bp.get("/kurse/<course_slug>/<module_slug>")
