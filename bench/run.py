@@ -6,8 +6,9 @@
 In one run, on 127.0.0.1 only and bounded in time:
 
 - http:     the app under gunicorn on SQLite and on PostgreSQL, each with generated data:
-            requests per second and p50/p95 latency of the learner dashboard, a lesson page and a
-            quiz submission, next to a bare Flask "hello world" (bench/hello.py) under the same
+            requests per second and p50/p95 latency of the signed-in floor (imprint page), the
+            learner dashboard, a lesson page and a quiz submission, next to a bare Flask "hello
+            world" (bench/hello.py) under the same
             gunicorn settings; the ratio app/hello (goal: lesson page ≥ 50 %); memory per worker.
 - queries:  SQL statements per page, counted in-process, as the data grow 1×, 10×, 100×.
 - certificates, import: bench/certificates.py and bench/import_courses.py, if present.
@@ -263,7 +264,10 @@ def measure_app(database: Database, options: Options, tmp: Path, report: Report)
     with Gunicorn("wsgi:app", options.settings, env=env, log=tmp / f"{kind}-gunicorn.log") as server:
         learner = Client(server.base)
         learner.login(fixture.learner_email, data.PASSWORD)
-        for label, path, expect in (("learner dashboard", fixture.dashboard_path, "Mein Lernstand"),
+        # The imprint page, signed in, is the floor of any page of the app: session cookie, the
+        # user's row, the layout with navigation, CSRF and translations — no content queries.
+        for label, path, expect in (("signed-in floor (imprint page)", "/impressum", "<h1"),
+                                    ("learner dashboard", fixture.dashboard_path, "Mein Lernstand"),
                                     ("lesson page", fixture.lesson_path, "<h1")):
             status, text, _ = learner.get(path)
             if status != 200 or expect not in text:
