@@ -56,6 +56,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.cli.add_command(command_group)
     app.cli.add_command(assignments.cli)
     app.cli.add_command(privacy.cli)
+    app.cli.add_command(reporting.cli)
 
     from app.errors import register_error_handlers
     from app.security import register_security

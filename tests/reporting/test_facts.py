@@ -125,3 +125,16 @@ def test_rebuild_equals_the_incremental_rows(db, make, world):
     assert facts.rebuild(connection) == 11
     after = {row.enrolment_id: tuple(row) for row in connection.execute(select(EnrolmentFact.__table__))}
     assert after == before
+
+
+def test_cli_check_and_rebuild(app, db, make, world):
+    enrolment = learner(db, make, make.cohort(land="12"), "12054", "Potsdam")
+    db.session.execute(update(EnrolmentFact).where(EnrolmentFact.enrolment_id == enrolment.id).values(municipality="Falsch"))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reporting", "check-facts"])
+    assert result.exit_code == 1 and f"enrolment {enrolment.id}:" in result.output and "1 enrolment(s) differ" in result.output
+    result = runner.invoke(args=["reporting", "rebuild-facts"])
+    assert result.exit_code == 0 and "12 row(s)" in result.output
+    result = runner.invoke(args=["reporting", "check-facts"])
+    assert result.exit_code == 0 and "matches its sources" in result.output
