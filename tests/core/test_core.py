@@ -110,3 +110,11 @@ def test_operator_texts_from_legal_dir_replace_the_defaults(app, client, tmp_pat
     finally:
         app.config["LEGAL_DIR"] = None
     assert "Eigene Angaben" in page and app.config["OPERATOR_EMAIL"] in page and "&lt;b&gt;kein HTML" in page
+
+
+def test_translations_work_outside_a_request(app):
+    """CLI commands and background threads raise DomainErrors with translated messages too."""
+    from flask_babel import gettext
+
+    with app.app_context():
+        assert gettext("Anzeigen") == "Anzeigen"
