@@ -17,7 +17,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.reporting.access import can_view_reports
 
-TOKEN_PREFIX = "scc_"
+TOKEN_PREFIX = "scc_"  # nosec B105 - the visible prefix of API tokens, not a secret
 MAX_TOKENS = 20
 
 

@@ -17,7 +17,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
-from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import escape as xml_escape  # nosec B406 - escape() for PDF text markup only; nothing parses XML
 
 import pikepdf
 import reportlab

@@ -103,7 +103,7 @@ def municipalities(district, seed: int) -> list[str]:
     base = district.name.split(",")[0].strip()
     if district.type in ("Kreisfreie Stadt", "Stadtkreis"):
         return [base]
-    rng = random.Random(f"{seed}:towns:{district.ags}")
+    rng = random.Random(f"{seed}:towns:{district.ags}")  # nosec B311 - seeded synthetic demo data, nothing secret
     towns = {f"{rng.choice(_TOWN_START)}{rng.choice(_TOWN_END)}" for _ in range(rng.randint(4, 9))}
     return [f"Kreisverwaltung {base}"] + sorted(towns)
 
@@ -191,7 +191,7 @@ def generate(learners: int, seed: int = 2027, today: date | None = None, progres
         name = f"{COHORT_PREFIX}{number + 1:05d}"
         if name in cohorts:
             return name, cohorts[name]
-        rng = random.Random(f"{seed}:cohort:{number}")
+        rng = random.Random(f"{seed}:cohort:{number}")  # nosec B311 - seeded synthetic demo data, nothing secret
         place = districts[bisect(cumulative, rng.random() * cumulative[-1])]
         shape = shapes[0] if len(shapes) == 1 or rng.random() < 0.85 else rng.choice(shapes[1:])
         starts_on = today - timedelta(days=rng.randint(21, YEARS * 365))
@@ -225,7 +225,7 @@ def generate(learners: int, seed: int = 2027, today: date | None = None, progres
             progress(report)
 
     for index in range(existing, learners):
-        rng = random.Random(f"{seed}:learner:{index}")
+        rng = random.Random(f"{seed}:learner:{index}")  # nosec B311 - seeded synthetic demo data, nothing secret
         _name, (cohort_id, course_id, starts_on, cohort_ags) = cohort_for(index // COHORT_SIZE)
         shape = by_id.get(course_id, shapes[0])
         home = district_of(cohort_ags)
@@ -239,7 +239,7 @@ def generate(learners: int, seed: int = 2027, today: date | None = None, progres
         enrolled_on = starts_on - timedelta(days=rng.randint(0, 14))
         enrolled_at = _at(enrolled_on, rng)
         users.append({
-            "id": user_id, "email": EMAIL_PATTERN.format(index + 1), "name": f"{first} {last}", "password_hash": None,
+            "id": user_id, "email": EMAIL_PATTERN.format(index + 1), "name": f"{first} {last}", "password_hash": None,  # nosec B105 - generated learners cannot log in
             "role": Role.LEARNER, "locale": "de", "active": True, "session_nonce": secrets.token_urlsafe(12),
             "created_at": enrolled_at - timedelta(days=1), "municipality": rng.choice(towns[home.ags]),
             "district_ags": home.ags, "land": home.land, "position": rng.choice(POSITIONS),
@@ -321,7 +321,7 @@ def _copy_progress(items: list[tuple]) -> None:
     # SQLite: straight to the driver, in the format SQLAlchemy stores UTC timestamps in (naive ISO
     # text), which skips the per-row parameter processing — most of the time for millions of rows.
     connection.exec_driver_sql(
-        f"INSERT INTO {ProgressItem.__tablename__} (id, enrolment_id, item_type, item_id, completed_at) VALUES (?, ?, ?, ?, ?)",
+        f"INSERT INTO {ProgressItem.__tablename__} (id, enrolment_id, item_type, item_id, completed_at) VALUES (?, ?, ?, ?, ?)",  # nosec B608 - table name from the model; values are bound parameters
         [(i, e, t.value, item, at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")) for i, e, t, item, at in items],
     )
 
@@ -332,7 +332,7 @@ def _reset_sequences() -> None:
         return
     for table in ("users", "cohorts", "enrolments", "progress_items", "certificates"):
         db.session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"))  # nosec B608 - table names from the models, not from input
 
 
 class CertificateWriter:
