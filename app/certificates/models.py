@@ -100,3 +100,15 @@ class CompletionApproval(db.Model):
 
     enrolment: Mapped["Enrolment"] = relationship()  # noqa: F821
     approved_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class ApprovalRequest(db.Model):
+    """When an enrolment began to wait for a trainer's approval and its trainers were told: once
+    per enrolment (the primary key), so neither a repeated trigger (attendance recorded again)
+    nor a concurrent one mails twice."""
+
+    __tablename__ = "approval_requests"
+
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), primary_key=True,
+                                              autoincrement=False)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -25,7 +25,7 @@ from app.certificates import signing
 from app.certificates.access import can_approve_completion
 from app.certificates.eligibility import awaits_approval, is_eligible
 from app.certificates.models import (
-    Certificate, CertificateAsset, CertificateCounter, CertificateStatus, CompletionApproval,
+    ApprovalRequest, Certificate, CertificateAsset, CertificateCounter, CertificateStatus, CompletionApproval,
 )
 from app.certificates.pdf import add_asset, design_snapshot, render_certificate
 from app.certificates.queries import completion_state, is_approved
@@ -212,8 +212,45 @@ def issue_if_eligible(enrolment: Enrolment) -> Certificate | None:
     state = completion_state(enrolment)
     approved = bool(state["rules"].get("trainer_approval")) and is_approved(enrolment)
     if not is_eligible(**state, trainer_approved=approved):
+        if awaits_approval(**state, trainer_approved=approved):
+            request_approval(enrolment)
         return None
     return issue_certificate(enrolment)
+
+
+def request_approval(enrolment: Enrolment) -> bool:
+    """Tells the cohort's trainers, once per enrolment, that a completion waits for their
+    approval. Mailed at once also with TRAINER_NOTIFICATIONS=digest: it holds up a certificate.
+    True when the trainers were told now."""
+    if db.session.get(ApprovalRequest, enrolment.id) is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(ApprovalRequest(enrolment_id=enrolment.id))
+    except IntegrityError:  # a concurrent transaction told them
+        return False
+    _mail_trainers_about_approval(enrolment)
+    return True
+
+
+def _mail_trainers_about_approval(enrolment: Enrolment) -> None:
+    from flask import has_request_context, render_template
+
+    from app.assignments.services import absolute_url
+
+    if not has_request_context():  # CLI, background work: templates need a request context
+        with current_app.test_request_context("/"):
+            return _mail_trainers_about_approval(enrolment)
+    cohort, learner = enrolment.cohort, enrolment.user
+    link = absolute_url("cohorts.detail", cohort_id=cohort.id) + "#freigaben"
+    for trainer in cohort.trainers:
+        if not trainer.active:
+            continue
+        with force_locale(trainer.locale or "de"):
+            subject = _("Abschluss wartet auf Ihre Freigabe: %(name)s", name=learner.name)
+            body = render_template("mail/approval_requested.txt", trainer=trainer, learner=learner, cohort=cohort,
+                                   course=cohort.course, link=link)
+        queue_mail(trainer.email, subject, body)
 
 
 def approve_completion(enrolment: Enrolment, trainer: User, note: str | None = None) -> Certificate:

@@ -148,3 +148,45 @@ def test_a_learners_data_export_holds_the_approval_and_deletion_erases_the_note(
         delete_account(finished.user, None, by="admin")
     approval = db.session.get(CompletionApproval, finished.id)
     assert approval.note is None and approval.approved_by_id == trainer.id  # the approval itself stays
+
+
+def _approval_mails(db, recipient: str) -> list[OutgoingMail]:
+    return db.session.scalars(select(OutgoingMail).where(OutgoingMail.recipient == recipient,
+                                                         OutgoingMail.subject.like("Abschluss wartet auf Ihre Freigabe%"))).all()
+
+
+def test_trainers_are_told_once_that_a_completion_waits(db, make, finished, trainer):
+    from app.certificates.models import ApprovalRequest
+
+    mails = _approval_mails(db, trainer.email)
+    assert len(mails) == 1 and "Lea Lernt" in mails[0].subject
+    assert f"/kohorten/{finished.cohort_id}#freigaben" in mails[0].body and "Lea Lernt" in mails[0].body
+    assert db.session.get(ApprovalRequest, finished.id) is not None
+    assert issue_if_eligible(finished) is None  # e.g. attendance recorded again: no second mail
+    db.session.flush()
+    assert len(_approval_mails(db, trainer.email)) == 1
+
+
+def test_inactive_trainers_get_no_such_mail(db, make, approval_course):
+    from tests.certificates.conftest import complete_course as finish
+
+    away = make.user("trainer", name="Abwesend")
+    away.active = False
+    present = make.user("trainer", name="Anwesend")
+    enrolment = make.enrolment(cohort=make.cohort(course=approval_course, trainers=[away, present]))
+    finish(db, enrolment)
+    db.session.flush()
+    assert _approval_mails(db, away.email) == [] and len(_approval_mails(db, present.email)) == 1
+
+
+
+def test_a_course_without_approval_mails_no_trainer(db, make):
+    from app.certificates.models import ApprovalRequest
+    from tests.certificates.conftest import complete_course as finish
+
+    trainer = make.user("trainer", name="Ohne Freigabe")
+    enrolment = make.enrolment(cohort=make.cohort(trainers=[trainer]))
+    finish(db, enrolment)
+    db.session.flush()
+    assert _approval_mails(db, trainer.email) == [] and db.session.get(ApprovalRequest, enrolment.id) is None
+    assert certificates_of(db, enrolment)
