@@ -59,6 +59,7 @@ class LoadResult:
     p95_ms: float
     p99_ms: float
     tool: str
+    spread: tuple[float, float] | None = None  # requests/s of the slowest and the fastest of several runs
 
     @property
     def rps(self) -> float:
