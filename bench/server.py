@@ -30,9 +30,14 @@ class Settings:
     workers: int = 2 * (os.cpu_count() or 1)
     threads: int = 2
     timeout: int = 60
+    # Longer than the simulated learners' think time (1-4 s, bench/locustfile.py): with gunicorn's
+    # default of 2 s, the server closed idle keep-alive connections just as a learner sent the
+    # next request, and the client saw "connection reset" (11 of 22,624 requests in a run).
+    keep_alive: int = 5
 
     def arguments(self) -> list[str]:
-        return ["--workers", str(self.workers), "--threads", str(self.threads), "--timeout", str(self.timeout)]
+        return ["--workers", str(self.workers), "--threads", str(self.threads), "--timeout", str(self.timeout),
+                "--keep-alive", str(self.keep_alive)]
 
     def describe(self) -> str:
         return f"gunicorn {' '.join(self.arguments())}"
