@@ -1,5 +1,8 @@
-"""Helpers for the certificate tests: a learner who completes the test course."""
+"""Helpers for the certificate tests: a learner who completes the test course; an app on a
+database of its own for the tests that race two sessions."""
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import pytest
 
@@ -15,6 +18,41 @@ def complete_course(db, enrolment) -> None:
         module = db.session.get(Module, module_id)
         for item_type, item_id in sorted(items, key=lambda i: (i[0].value, i[1])):
             complete_item(enrolment, item_type, item_id, module)
+
+
+@contextmanager
+def own_database_app(request, tmp_path_factory, name: str, trainer_approval: bool = False):
+    """An app on an empty database of its own (SQLite file, or a fresh PostgreSQL database when
+    TEST_DATABASE_URL is set) holding the test course, for tests whose threads each need their
+    own session and connection; optionally the course asks for the trainer's approval."""
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.catalogue.models import Course
+    from app.catalogue.services import import_path
+    from app.config import TestConfig
+    from app.extensions import db
+    from tests.conftest import TEST_COURSES, worker_id
+    from tests.databases import fresh_database
+
+    tmp = tmp_path_factory.mktemp(name)
+    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings.update(SQLALCHEMY_DATABASE_URI=fresh_database(tmp, f"{name}_{worker_id(request)}"), MAIL_DIR=str(tmp / "mail"),
+                    COURSES_DIR=str(TEST_COURSES))
+    app = create_app(settings)
+    with app.app_context():
+        db.create_all()
+        import_path(TEST_COURSES)
+        if trainer_approval:
+            course = db.session.scalar(select(Course).where(Course.slug == "kurz-kurs"))
+            course.completion = {**course.completion, "trainer_approval": True}
+        db.session.commit()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def ask_for_approval(db, course) -> None:

@@ -8,35 +8,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from tests.certificates.conftest import own_database_app
 from tests.certificates.test_concurrency import _completed_enrolment
-from tests.conftest import TEST_COURSES, worker_id
-from tests.databases import fresh_database
 
 
 @pytest.fixture(scope="module")
 def approval_app(request, tmp_path_factory):
     """A database of its own whose test course asks for the trainer's approval."""
-    from app import create_app
-    from app.catalogue.models import Course
-    from app.catalogue.services import import_path
-    from app.config import TestConfig
-    from app.extensions import db
-
-    tmp = tmp_path_factory.mktemp("approval")
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
-    settings.update(SQLALCHEMY_DATABASE_URI=fresh_database(tmp, f"approvalconc_{worker_id(request)}"), MAIL_DIR=str(tmp / "mail"),
-                    COURSES_DIR=str(TEST_COURSES))
-    app = create_app(settings)
-    with app.app_context():
-        db.create_all()
-        import_path(TEST_COURSES)
-        course = db.session.scalar(select(Course).where(Course.slug == "kurz-kurs"))
-        course.completion = {**course.completion, "trainer_approval": True}
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with own_database_app(request, tmp_path_factory, "approvalconc", trainer_approval=True) as app:
+        yield app
 
 
 def test_two_concurrent_approvals_make_one_approval_and_one_certificate(approval_app):

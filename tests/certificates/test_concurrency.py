@@ -11,30 +11,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from tests.conftest import TEST_COURSES, worker_id
-from tests.databases import fresh_database
+from tests.certificates.conftest import own_database_app
 
 
 @pytest.fixture(scope="module")
 def shared_app(request, tmp_path_factory):
-    from app import create_app
-    from app.catalogue.services import import_path
-    from app.config import TestConfig
-    from app.extensions import db
-
-    tmp = tmp_path_factory.mktemp("concurrency")
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
-    settings.update(SQLALCHEMY_DATABASE_URI=fresh_database(tmp, f"certconc_{worker_id(request)}"), MAIL_DIR=str(tmp / "mail"),
-                    COURSES_DIR=str(TEST_COURSES))
-    app = create_app(settings)
-    with app.app_context():
-        db.create_all()
-        import_path(TEST_COURSES)
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with own_database_app(request, tmp_path_factory, "certconc") as app:
+        yield app
 
 
 def _completed_enrolment(app, name: str) -> int:
