@@ -1,6 +1,7 @@
 """The progress matrix: built from stored progress in a fixed number of queries; exports."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -149,3 +150,6 @@ def test_matrix_filters_learners_whose_submission_waits_for_grading(db, trainer_
     page = trainer_browser.get(f"/kohorten/{cohort.id}/matrix?waiting=1").get_data(as_text=True)
     assert "Anna Ölberg" in page and "Jörg Müßig" not in page and "Ida Idle" not in page
     assert 'id="filter-waiting" name="waiting" value="1" checked' in page
+    # sorting keeps the filter
+    sort_links = re.findall(r'<th scope="col"><a href="([^"]+)"', page)
+    assert sort_links and all("waiting=1" in link for link in sort_links)
