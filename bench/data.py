@@ -92,6 +92,7 @@ class Fixture:
     learner_email: str = "learner@example.org"
     trainer_email: str = "trainer@example.org"
     agency_email: str = "agency@example.org"
+    admin_email: str = "admin@example.org"
     pool_email: str = "quiz-pool@example.net"
     course_slug: str = COURSE
     module_slug: str = ""

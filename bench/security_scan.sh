@@ -131,6 +131,7 @@ session_cookie() {
 }
 LEARNER=$(session_cookie learner@example.org)
 ADMIN=$(session_cookie admin@example.org)
+AGENCY=$(session_cookie agency@example.org)
 status=$(curl -s -o /dev/null -w '%{http_code}' -b "scc_session=$LEARNER" "$BASE/lernstand")
 [ "$status" = 200 ] || { echo "demo learner login failed ($status)"; exit 1; }
 
@@ -211,6 +212,9 @@ if wants sqlmap; then
     # admin searches (LIKE queries), with the demo admin's cookie
     sqlmap_target admin-users "$ADMIN" "$BASE/admin/benutzer?q=lena&rolle=learner&seite=1"
     sqlmap_target audit-log "$ADMIN" "$BASE/admin/protokoll?action=login&page=1"
+    # the agency's filters (period, Land, district, course, cohort) and the register
+    sqlmap_target reporting "$AGENCY" "$BASE/berichte?von=2026-01-01&bis=2027-12-31&land=12&kreis=12054&kurs=1&kohorte=1&raster=month"
+    sqlmap_target register "$AGENCY" "$BASE/berichte/register?kreis=12054&seite=1"
     wait "${SQLMAP_PIDS[@]}"
     for name in "${SQLMAP_NAMES[@]}"; do sqlmap_verdict "$name"; done
 fi

@@ -60,8 +60,21 @@ def seed(course_slug: str = DEMO_COURSE) -> list[str]:
         initialise_enrolment(enrolment)
         created.append(f"enrolment of {learner.email}")
     created += _seed_schedule_and_profile(cohort, learner)
+    created += _seed_agency_scope(users["agency"], cohort.land)
     db.session.flush()
     return created
+
+
+def _seed_agency_scope(agency, land: str) -> list[str]:
+    """The demo agency user sees the demo cohort's Land (only if bound to none yet): an agency
+    account without a Land sees no figures at all."""
+    from app.admin.models import AgencyScope
+    from app.extensions import db
+
+    if db.session.scalar(select(AgencyScope.land).where(AgencyScope.user_id == agency.id).limit(1)) is not None:
+        return []
+    db.session.add(AgencyScope(user_id=agency.id, land=land))
+    return [f"Land {land} for {agency.email}"]
 
 
 def _seed_schedule_and_profile(cohort, learner) -> list[str]:

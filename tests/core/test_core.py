@@ -77,6 +77,11 @@ def test_demo_seed_is_idempotent(app, db):
         assert seed("kurz-kurs") == []
         assert db.session.scalar(select(func.count()).select_from(User)) == users
         assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
+        # the demo agency account sees the demo cohort's Land, so its dashboard is not empty
+        from app.reporting.access import scope_of
+
+        agency = db.session.scalar(select(User).where(User.email == "agency@example.org"))
+        assert scope_of(agency) == {"12"} and "Land 12 for agency@example.org" in created
 
 
 def test_production_refuses_to_start_without_secret(monkeypatch):
