@@ -132,6 +132,18 @@ def another_browser(app, db):
     return Browser(app.test_client())
 
 
+@pytest.fixture()
+def login_as(app, db):
+    """A fresh browser signed in as `user` (signing in again in one browser keeps the first user)."""
+
+    def login(user):
+        browser = Browser(app.test_client())
+        browser.login(user)
+        return browser
+
+    return login
+
+
 class Factory:
     PASSWORD = "ein-sicheres-passwort"
 

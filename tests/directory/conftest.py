@@ -4,19 +4,6 @@ import pytest
 
 
 @pytest.fixture()
-def login_as(app, db):
-    """A fresh browser signed in as `user` (signing in again in one browser keeps the first user)."""
-    from tests.conftest import Browser
-
-    def login(user):
-        browser = Browser(app.test_client())
-        browser.login(user)
-        return browser
-
-    return login
-
-
-@pytest.fixture()
 def certify(app, db, make):
     """A learner with a valid certificate, profile filled in."""
     from app.certificates.services import issue_certificate

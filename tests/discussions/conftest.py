@@ -27,16 +27,3 @@ def members(make, cohort):
     bert = make.enrolment(user=make.user("learner", name="Bert Bauamt", email="bert@kommune.example"), cohort=cohort)
     carla = make.enrolment(user=make.user("learner", name="Carla Kämmerei", email="carla@kommune.example"), cohort=cohort)
     return anna.user, bert.user, carla.user
-
-
-@pytest.fixture()
-def login_as(app, db):
-    """A fresh browser signed in as `user` (signing in again in one browser keeps the first user)."""
-    from tests.conftest import Browser
-
-    def login(user):
-        browser = Browser(app.test_client())
-        browser.login(user)
-        return browser
-
-    return login

@@ -41,16 +41,3 @@ def past_session(cohort, days_ago: int, title: str = "Workshop"):
 
 def berlin(year, month, day, hour, minute=0):
     return berlin_to_utc(date(year, month, day), time(hour, minute))
-
-
-@pytest.fixture()
-def login_as(app, db):
-    """A fresh browser signed in as `user` (signing in again in one browser keeps the first user)."""
-    from tests.conftest import Browser
-
-    def login(user):
-        browser = Browser(app.test_client())
-        browser.login(user)
-        return browser
-
-    return login
