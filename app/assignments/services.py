@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -27,7 +27,7 @@ from app.cohorts.models import Cohort, Enrolment
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.mail.services import queue_mail
+from app.mail.services import absolute_url, queue_mail
 from app.progress.models import ItemType
 from app.progress.services import complete_item
 
@@ -369,14 +369,6 @@ def decision_label(decision: Decision) -> str:
 
 
 # ---------------------------------------------------------------- mail
-
-def absolute_url(endpoint: str, **values) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return base + url_for(endpoint, **values)
-
 
 def _assignment_url(assignment: Assignment) -> str:
     module = assignment.module

@@ -33,7 +33,7 @@ from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import utcnow
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
-from app.mail.services import AttachmentError, queue_mail, register_attachment_renderer
+from app.mail.services import AttachmentError, absolute_url, queue_mail, register_attachment_renderer
 from app.privacy.export import register_category
 from app.privacy.services import register_eraser
 
@@ -235,8 +235,6 @@ def request_approval(enrolment: Enrolment) -> bool:
 
 def _mail_trainers_about_approval(enrolment: Enrolment) -> None:
     from flask import has_request_context, render_template
-
-    from app.assignments.services import absolute_url
 
     if not has_request_context():  # CLI, background work: templates need a request context
         with current_app.test_request_context("/"):

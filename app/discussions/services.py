@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from app.discussions.access import can_moderate, can_read
 from app.discussions.models import DiscussionPost, DiscussionSetting, DiscussionThread, PostReport
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
-from app.mail.services import queue_mail
+from app.mail.services import absolute_url, queue_mail
 
 
 def edit_window_minutes() -> int:
@@ -161,14 +161,6 @@ def set_reply_mails(user: User, enabled: bool) -> None:
     db.session.flush()
 
 
-def _absolute(endpoint: str, **values) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return base + url_for(endpoint, **values)
-
-
 def _notify_reply(post: DiscussionPost) -> None:
     thread = post.thread
     recipients: dict[int, User] = {}
@@ -181,8 +173,8 @@ def _notify_reply(post: DiscussionPost) -> None:
         return
     opted_out = set(db.session.scalars(select(DiscussionSetting.user_id).where(
         DiscussionSetting.user_id.in_(recipients), DiscussionSetting.reply_mails.is_(False))))
-    link = _absolute("discussions.thread", thread_id=thread.id) + f"#beitrag-{post.id}"
-    settings_link = _absolute("discussions.settings")
+    link = absolute_url("discussions.thread", thread_id=thread.id) + f"#beitrag-{post.id}"
+    settings_link = absolute_url("discussions.settings")
     for user in recipients.values():
         if user.id in opted_out or not user.active or not can_read(user, thread.cohort):
             continue

@@ -11,7 +11,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Callable
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, url_for
 from sqlalchemy import select
 
 from app.db import utcnow
@@ -26,6 +26,16 @@ ATTACHMENT_RENDERERS: dict[str, Callable[[dict], tuple[str, str, bytes]]] = {}
 
 class AttachmentError(Exception):
     """An attachment cannot be rendered; the mail stays queued for a retry."""
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A link to this site for mails, feeds and calendar files: BASE_URL plus the route, also
+    outside a request (CLI commands such as the trainer digest)."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context("/"):
+        return base + url_for(endpoint, **values)
 
 
 def register_attachment_renderer(kind: str, render: Callable[[dict], tuple[str, str, bytes]]) -> None:

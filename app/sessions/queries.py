@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.extensions import db
+from app.mail.services import absolute_url
 from app.sessions import attendance, ical
 from app.sessions.models import Attendance, LiveSession
 from app.sessions.services import RECORDED_STATUSES
@@ -69,10 +69,6 @@ def attendance_statuses(session: LiveSession) -> dict[int, str]:
     return {a.enrolment_id: a.status.value for a in session.attendances}
 
 
-def _absolute(endpoint: str, **values) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
-
-
 def ical_event(session: LiveSession) -> ical.Event:
     """The calendar entry: title, place, and a plain-text description (module, materials, link)."""
     from flask_babel import gettext as _
@@ -86,7 +82,7 @@ def ical_event(session: LiveSession) -> ical.Event:
     if session.materials.strip():
         parts.append("")
         parts.append(session.materials.strip())
-    link = _absolute("sessions.detail", session_id=session.id)
+    link = absolute_url("sessions.detail", session_id=session.id)
     parts += ["", _("Details: %(link)s", link=link)]
     return ical.Event(
         uid=session.uid, sequence=session.sequence, starts_at=session.starts_at, ends_at=session.ends_at,
