@@ -10,14 +10,13 @@ Default database: a throw-away SQLite file with the demo course and the demo acc
 from __future__ import annotations
 
 import argparse
-import re
 import tempfile
 import time
 from pathlib import Path
 
 from sqlalchemy import event
 
-from bench import data
+from bench import data, queries
 
 
 def cpu_per_request(client, path: str, requests: int) -> tuple[float, int]:
@@ -63,11 +62,8 @@ def main() -> None:
             engine = db.engine
         anonymous = app.test_client()
         learner = app.test_client()
-        page = learner.get("/anmelden").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        if learner.post("/anmelden", data={"email": fixture.learner_email, "password": data.PASSWORD,
-                                           "csrf_token": token}).status_code != 302:
-            raise SystemExit("login of the demo learner failed")
+        with app.app_context():
+            queries._login(learner, fixture.learner_email)
         ladder = [
             ("health check (database and file store)", anonymous, "/healthz"),
             ("imprint page, anonymous (layout, translations)", anonymous, "/impressum"),
