@@ -57,3 +57,19 @@ def begin_writes() -> None:
     g.begin_writes = True
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.rollback()
+
+
+def add_unless_duplicate(row) -> bool:
+    """Adds `row` in a savepoint; False when a unique constraint refuses it because the same row
+    was written a moment ago (double click, a second tab, a concurrent request). The outer
+    transaction goes on either way: the database, not a look-before-you-leap, decides."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.extensions import db
+
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    return True

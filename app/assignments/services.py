@@ -13,7 +13,6 @@ from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -24,7 +23,7 @@ from app.assignments.models import (
 from app.assignments.storage import FileStore, FileTooLarge
 from app.catalogue.models import Assignment
 from app.cohorts.models import Cohort, Enrolment
-from app.db import utcnow
+from app.db import add_unless_duplicate, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.mail.services import absolute_url, queue_mail
@@ -110,10 +109,7 @@ def get_or_create_submission(enrolment: Enrolment, assignment: Assignment) -> Su
     if existing is not None:
         return existing
     submission = Submission(enrolment_id=enrolment.id, assignment_id=assignment.id, status=SubmissionStatus.DRAFT, draft_text="")
-    try:
-        with db.session.begin_nested():
-            db.session.add(submission)
-    except IntegrityError:  # created a moment ago in another tab
+    if not add_unless_duplicate(submission):  # created a moment ago in another tab
         return submission_for(enrolment, assignment)
     return submission
 

@@ -30,7 +30,7 @@ from app.certificates.models import (
 from app.certificates.pdf import add_asset, design_snapshot, render_certificate
 from app.certificates.queries import completion_state, is_approved
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
-from app.db import utcnow
+from app.db import add_unless_duplicate, utcnow
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
 from app.mail.services import AttachmentError, absolute_url, queue_mail, register_attachment_renderer
@@ -187,13 +187,8 @@ def snapshot(enrolment: Enrolment, number: str, code: str, issued_on: date, expi
 def _store_assets(assets: dict[str, bytes]) -> None:
     existing = set(db.session.scalars(select(CertificateAsset.sha256).where(CertificateAsset.sha256.in_(list(assets)))))
     for digest, content in assets.items():
-        if digest in existing:
-            continue
-        try:
-            with db.session.begin_nested():
-                db.session.add(CertificateAsset(sha256=digest, media_type="image/png", content=content))
-        except IntegrityError:  # stored concurrently by another issuer: the same bytes
-            pass
+        if digest not in existing:  # a refused duplicate was stored concurrently by another issuer: the same bytes
+            add_unless_duplicate(CertificateAsset(sha256=digest, media_type="image/png", content=content))
 
 
 # -- issuing -------------------------------------------------------------------------------------
@@ -224,10 +219,7 @@ def request_approval(enrolment: Enrolment) -> bool:
     True when the trainers were told now."""
     if db.session.get(ApprovalRequest, enrolment.id) is not None:
         return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(ApprovalRequest(enrolment_id=enrolment.id))
-    except IntegrityError:  # a concurrent transaction told them
+    if not add_unless_duplicate(ApprovalRequest(enrolment_id=enrolment.id)):  # a concurrent transaction told them
         return False
     _mail_trainers_about_approval(enrolment)
     return True
@@ -274,11 +266,9 @@ def approve_completion(enrolment: Enrolment, trainer: User, note: str | None = N
     note = (note or "").strip() or None
     if note is not None and len(note) > APPROVAL_NOTE_LENGTH:
         raise DomainError(_("Die Anmerkung ist zu lang (höchstens %(n)d Zeichen).", n=APPROVAL_NOTE_LENGTH))
-    try:
-        with db.session.begin_nested():
-            db.session.add(CompletionApproval(enrolment_id=enrolment.id, approved_by_id=trainer.id, approved_at=utcnow(), note=note))
-    except IntegrityError:  # approved at the same moment by someone else: that approval stands
-        raise DomainError(_("Der Abschluss ist bereits freigegeben.")) from None
+    approval = CompletionApproval(enrolment_id=enrolment.id, approved_by_id=trainer.id, approved_at=utcnow(), note=note)
+    if not add_unless_duplicate(approval):  # approved at the same moment by someone else: that approval stands
+        raise DomainError(_("Der Abschluss ist bereits freigegeben."))
     audit.record("completion_approved", actor=trainer, obj=enrolment, cohort=enrolment.cohort_id, with_note=note is not None)
     certificate = issue_if_eligible(enrolment)
     if certificate is None:  # cannot happen: everything else was checked above, in this transaction

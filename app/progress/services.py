@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from app.catalogue.models import Assignment, Course, Lesson, Module, Quiz
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
-from app.db import utcnow
+from app.db import add_unless_duplicate, utcnow
 from app.extensions import db
 from app.progress.models import ItemType, ProgressItem
 
@@ -64,14 +64,7 @@ def _record(enrolment: Enrolment, item_type: ItemType, item_id: int, detail: str
     )
     if exists:
         return False
-    from sqlalchemy.exc import IntegrityError
-
-    try:
-        with db.session.begin_nested():
-            db.session.add(ProgressItem(enrolment_id=enrolment.id, item_type=item_type, item_id=item_id, detail=detail))
-    except IntegrityError:
-        return False
-    return True
+    return add_unless_duplicate(ProgressItem(enrolment_id=enrolment.id, item_type=item_type, item_id=item_id, detail=detail))
 
 
 def complete_item(enrolment: Enrolment, item_type: ItemType, item_id: int, module: Module, detail: str | None = None) -> bool:

@@ -7,11 +7,10 @@ from typing import Mapping
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from app.catalogue.models import Quiz
 from app.cohorts.models import Enrolment
-from app.db import utcnow
+from app.db import add_unless_duplicate, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.progress.models import ItemType
@@ -63,10 +62,7 @@ def start_attempt(enrolment: Enrolment, quiz: Quiz, now: datetime | None = None)
         snapshot=snapshot_questions(quiz.questions, bool(quiz.settings.get("shuffle")), secrets.randbits(32)),
         answers={},
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-    except IntegrityError:  # another tab started the same attempt number a moment ago
+    if not add_unless_duplicate(attempt):  # another tab started the same attempt number a moment ago
         existing = open_attempt(attempts_of(enrolment, quiz))
         if existing is None:
             raise DomainError(_("Bitte versuchen Sie es noch einmal."))
