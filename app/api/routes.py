@@ -20,7 +20,7 @@ from app.api.openapi import GROUPS, MAX_PER_PAGE, document
 from app.errors import DomainError
 from app.extensions import csrf, db
 from app.regions import LAENDER, district
-from app.reporting import figures, queries, tables
+from app.reporting import figures, publication, queries, tables
 from app.reporting.access import REPORT_ROLES, can_view_reports, scope_of
 from app.security import role_required
 
@@ -147,59 +147,49 @@ def openapi():
     return jsonify(document(url_for("api.openapi", _external=True).rsplit("/", 1)[0]))
 
 
-def _figure(group: str, key: str, label: str, counts: figures.Counts | None, land: str | None = None,
-            district_ags: str | None = None, population: int | None = None, periods: dict | None = None) -> dict:
-    t = tables.threshold()
-    if periods is not None:  # a period row: events counted in their own month/quarter/year
-        values = {"enrolled": figures.suppress(periods.get("enrolled", 0), t), "active": None,
-                  "completed": figures.suppress(periods.get("completed", 0), t),
-                  "certified": figures.suppress(periods.get("certified", 0), t), "completion_rate": None, "certified_per_100k": None}
+def _figure(pub: publication.Publication, group: str, key: tuple, name: str, label: str, land: str | None = None,
+            district_ags: str | None = None, population: int | None = None) -> dict:
+    """One group's figures as published (app.reporting.publication): hidden ones are null and
+    named in `suppressed`."""
+    if group in publication.GRANULARITIES:  # a period row: events counted in their own month/quarter/year
+        values = {"enrolled": pub.value(key, "enrolled"), "active": None, "completed": pub.value(key, "completed"),
+                  "certified": pub.value(key, "certified"), "completion_rate": None, "certified_per_100k": None}
     else:
-        values = {"enrolled": figures.suppress(counts.enrolled, t), "active": figures.suppress(counts.active, t),
-                  "completed": figures.suppress(counts.completed, t), "certified": figures.suppress(counts.certified, t),
-                  "completion_rate": figures.completion_rate(counts, t),
-                  "certified_per_100k": figures.per_100k(counts.certified, population, t)}
+        values = {"enrolled": pub.value(key, "enrolled"), "active": pub.value(key, "active"),
+                  "completed": pub.value(key, "completed"), "certified": pub.value(key, "certified"),
+                  "completion_rate": pub.completion_rate(key), "certified_per_100k": pub.per_100k(key, population)}
     suppressed = sorted(k for k, v in values.items() if isinstance(v, figures.Suppressed))
-    return {"group": group, "key": key, "label": label, "land": land, "district": district_ags, "population": population,
+    return {"group": group, "key": name, "label": label, "land": land,
+            "district": district_ags, "population": population,
             **{k: (None if isinstance(v, figures.Suppressed) else v) for k, v in values.items()},
-            "suppressed": suppressed, "small_group_threshold": t}
+            "suppressed": suppressed, "small_group_threshold": pub.threshold}
 
 
 def _figures(f: queries.ReportFilter, group: str) -> list[dict]:
     lands = tables.lands_of(f)
-    if group in ("month", "quarter", "year"):
-        monthly = queries.monthly_counts(f)
-        months = set().union(*(m.keys() for m in monthly.values()))
-        if not months:
-            return []
-        periods: dict[str, dict[str, int]] = {}
-        for measure, values in monthly.items():
-            filled = dict.fromkeys(figures.months_between(min(months), max(months)), 0) | values
-            for period, n in figures.by_period(filled, group):
-                periods.setdefault(period, {})[measure] = n
-        return [_figure(group, period, period, None, periods=values) for period, values in periods.items()]
+    pub = tables.publish(f)
+    if group in publication.GRANULARITIES:
+        return [_figure(pub, group, key, key[1], key[1]) for key in pub.period_keys(group)]
     if group == "total":
-        total = figures.Counts()
-        for counts in queries.breakdown(f, ()).values():
-            total.add(counts)
-        return [_figure("total", "total", "Gesamt", total, population=tables.population(f, lands) or None)]
+        return [_figure(pub, "total", pub.root, "total", "Gesamt", population=tables.population(f, lands) or None)]
     if group == "land":
-        by_land = {key[0]: counts for key, counts in queries.breakdown(f, ("land",)).items()}
-        return [_figure("land", code, LAENDER[code], by_land.get(code, figures.Counts()), land=code,
+        return [_figure(pub, "land", pub.root if f.district else publication.land_key(code), code, LAENDER[code], land=code,
                         population=tables.population(f, [code])) for code in lands]
     if group == "district":
-        by_district = {key[1]: counts for key, counts in queries.breakdown(f, ("land", "district")).items()}
-        return [_figure("district", d.ags, d.name, by_district.get(d.ags, figures.Counts()), land=d.land, district_ags=d.ags,
+        return [_figure(pub, "district", publication.district_key(land, d.ags), d.ags, d.name, land=d.land, district_ags=d.ags,
                         population=d.population) for land in lands for d in tables.districts_of(f, land)]
     if group == "municipality":
         rows = []
-        for (land, ags, municipality), counts in sorted(queries.breakdown(f, ("land", "district", "municipality")).items(),
-                                                        key=lambda kv: tuple(str(v or "") for v in kv[0])):
-            rows.append(_figure("municipality", municipality or "", municipality or "", counts, land=land, district_ags=ags))
+        for key in sorted(pub.keys("municipality"), key=lambda k: tuple(str(v or "") for v in k)):
+            _kind, land, ags, municipality = key
+            if land in lands and (not f.district or ags == f.district):
+                rows.append(_figure(pub, "municipality", key, municipality or "", municipality or "", land=land, district_ags=ags))
         return rows
-    counts = {key[0]: value for key, value in queries.breakdown(f, ("cohort",)).items()}
-    return [_figure("cohort", str(c["id"]), c["name"], counts[c["id"]], land=c["land"], district_ags=c["district_ags"])
-            for c in queries.cohorts_in_scope(f, ids=list(counts))]
+    items = [_figure(pub, "cohort", publication.cohort_key(c["id"]), str(c["id"]), c["name"], land=c["land"], district_ags=c["district_ags"])
+             for c in pub.cohorts]
+    if publication.OTHER_COHORTS in pub.counts:
+        items.append(_figure(pub, "cohort", publication.OTHER_COHORTS, "other", "Kohorten anderer Länder"))
+    return items
 
 
 @bp.get("/api/v1/figures")
@@ -218,7 +208,7 @@ def certificates_endpoint():
     f = _filter()
     page, per_page = _paging()
     with_names = setting_enabled("register_shows_names")
-    rows, total = queries.register_page(f, page, per_page, with_names)
+    rows, total = tables.register_rows(f, page, per_page, with_names)
     items = []
     for row in rows:
         found = district(row["district"])

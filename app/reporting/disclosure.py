@@ -40,12 +40,12 @@ def primary(values: Mapping[Hashable, int], threshold: int) -> set:
     return {key for key, value in values.items() if 0 < value < threshold}
 
 
-def _complement(line: Line, values: Mapping[Hashable, int], hidden: set):
+def _complement(line: Line, values: Mapping[Hashable, int], hidden: set, fixed: set):
     """The cell to hide next in `line`: its smallest non-zero shown part, else its total."""
-    candidates = [p for p in line.parts if p not in hidden and values.get(p, 0) > 0]
+    candidates = [p for p in line.parts if p not in hidden and p not in fixed and values.get(p, 0) > 0]
     if candidates:
         return min(candidates, key=lambda p: (values[p], repr(p)))
-    if line.total not in hidden and values.get(line.total, 0) > 0:
+    if line.total not in hidden and line.total not in fixed and values.get(line.total, 0) > 0:
         return line.total
     return None
 
@@ -61,9 +61,12 @@ def _needs_complement(line: Line, values: Mapping[Hashable, int], hidden: set) -
     return False
 
 
-def suppress(values: Mapping[Hashable, int], lines: Iterable[Line], threshold: int, forced: Iterable[Hashable] = ()) -> set:
+def suppress(values: Mapping[Hashable, int], lines: Iterable[Line], threshold: int, forced: Iterable[Hashable] = (),
+             fixed: Iterable[Hashable] = ()) -> set:
     """The keys of every cell not to show: primary suppression, the cells in `forced` (hidden
-    elsewhere, e.g. by a wider table this one is a part of) and the complements that protect them."""
+    elsewhere, e.g. by a wider table this one is a part of) and the complements that protect them.
+    Cells in `fixed` are shown elsewhere already and are never chosen as complements."""
+    fixed = set(fixed)
     lines = [line for line in lines if values.get(line.total, 0) or any(values.get(p, 0) for p in line.parts)]
     hidden = primary(values, threshold) | {key for key in forced if values.get(key, 0) > 0}
     lines_of: dict[Hashable, list[Line]] = {}
@@ -75,8 +78,8 @@ def suppress(values: Mapping[Hashable, int], lines: Iterable[Line], threshold: i
         line = pending.pop()
         if not _needs_complement(line, values, hidden):
             continue
-        key = _complement(line, values, hidden)
-        if key is None:  # cannot happen with consistent sums: a non-zero total has a non-zero part
+        key = _complement(line, values, hidden, fixed)
+        if key is None:  # only with `fixed` cells; with consistent sums a non-zero total has a non-zero part
             continue
         hidden.add(key)
         pending.append(line)

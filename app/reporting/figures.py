@@ -1,5 +1,5 @@
-"""The arithmetic of the agency's figures: adding up counts, rates, the median from a histogram,
-periods, coverage, and the suppression of small groups. Pure — no Flask, no database."""
+"""The arithmetic of the agency's figures: adding up counts, the median from a histogram, periods,
+coverage. Pure — no Flask, no database. Which figures are hidden: app.reporting.disclosure."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
@@ -8,14 +8,19 @@ from typing import Iterable
 GRANULARITIES = ("month", "quarter", "year")
 
 
+SUPPRESSED_MARK = "•"  # as in the tables of the statistical offices: "secret", without saying why
+
+
 @dataclass(frozen=True)
 class Suppressed:
-    """A figure not shown because it is about fewer than `threshold` people (rendered "< 3")."""
+    """A figure not shown: about fewer than `threshold` people, or one that would let such a
+    figure be recomputed (app.reporting.disclosure). Both read the same, so that nobody can
+    tell which of the hidden cells is the small one."""
 
     threshold: int
 
     def __str__(self) -> str:
-        return f"< {self.threshold}"
+        return SUPPRESSED_MARK
 
 
 @dataclass
@@ -42,32 +47,6 @@ class Counts:
     @property
     def is_empty(self) -> bool:
         return not any(getattr(self, f.name) for f in fields(self))
-
-
-def suppress(value: int | None, threshold: int):
-    """`value`, or Suppressed when it counts at least one but fewer than `threshold` people."""
-    if value is None:
-        return None
-    return Suppressed(threshold) if 0 < value < threshold else value
-
-
-def completion_rate(counts: Counts, threshold: int):
-    """Share of the enrolments of the period that are completed, 0..1; None without enrolments;
-    Suppressed when the group or the completed part is small enough to point at a person."""
-    if not counts.enrolled:
-        return None
-    if counts.enrolled < threshold or 0 < counts.completed_of_enrolled < threshold:
-        return Suppressed(threshold)
-    return counts.completed_of_enrolled / counts.enrolled
-
-
-def per_100k(count: int, population: int | None, threshold: int):
-    """Certified managers per 100,000 inhabitants."""
-    if not population:
-        return None
-    if 0 < count < threshold:
-        return Suppressed(threshold)
-    return count * 100_000 / population
 
 
 def median_from_histogram(histogram: dict[int, int]):

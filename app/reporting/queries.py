@@ -162,22 +162,35 @@ def monthly_counts(f: ReportFilter) -> dict[str, dict[str, int]]:
 
 
 def cohorts_in_scope(f: ReportFilter, ids: list[int] | None = None, limit: int | None = None) -> list[dict]:
-    """Cohorts the scope touches (run in one of its Länder), newest first; optionally only `ids`."""
+    """Cohorts run in one of the scope's Länder (narrowed by the Land and course filters), newest
+    first; optionally only `ids`. A cohort of another Land is never listed, whatever its learners'
+    home (docs/security.md, "Agency scope")."""
     if f.sees_nothing:
         return []
     query = select(Cohort.id, Cohort.name, Cohort.land, Cohort.district_ags, Cohort.starts_on, Cohort.ends_on, Course.title) \
         .join(Course, Course.id == Cohort.course_id)
     if ids is not None:
         query = query.where(Cohort.id.in_(ids))
-    elif f.lands is not None:
+    if f.lands is not None:
         query = query.where(Cohort.land.in_(sorted(f.lands)))
-    if f.land and ids is None:
+    if f.land:
         query = query.where(Cohort.land == f.land)
-    if f.course_id and ids is None:
+    if f.course_id:
         query = query.where(Cohort.course_id == f.course_id)
     query = query.order_by(Cohort.starts_on.desc(), Cohort.id.desc())
     if limit:
         query = query.limit(limit)
+    return [dict(row._mapping) for row in db.session.execute(query)]
+
+
+def cohorts_by_id(ids: list[int]) -> list[dict]:
+    """The given cohorts (id, name, Land, district, dates, course title), newest first — for the
+    caller to decide which of them it may list."""
+    if not ids:
+        return []
+    query = select(Cohort.id, Cohort.name, Cohort.land, Cohort.district_ags, Cohort.starts_on, Cohort.ends_on, Course.title) \
+        .join(Course, Course.id == Cohort.course_id).where(Cohort.id.in_(ids)) \
+        .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
     return [dict(row._mapping) for row in db.session.execute(query)]
 
 
@@ -212,22 +225,49 @@ def courses() -> list[tuple[int, str]]:
 
 # -- the certificate register ----------------------------------------------------------------------
 
-def register_page(f: ReportFilter, page: int, per_page: int, with_names: bool) -> tuple[list[dict], int]:
-    """Issued, current certificates (valid or revoked, not superseded versions) in scope, newest
-    first: number, date, status, course, municipality, district — and the name only when
-    `with_names`. Two queries: the count and the page."""
+def _register(f: ReportFilter, *columns) -> Select:
+    """Issued, current certificates (valid or revoked, not superseded versions) in scope."""
+    query = select(*columns).select_from(Certificate).join(Fact, Fact.enrolment_id == Certificate.enrolment_id)
+    return _scoped(query, f).where(Certificate.status != CertificateStatus.SUPERSEDED, _in_period(Certificate.issued_at, f))
+
+
+def register_groups(f: ReportFilter) -> dict[tuple, int]:
+    """The register's certificates per (Land, district, municipality), in one query."""
     if f.sees_nothing:
+        return {}
+    query = _register(f, Fact.land, Fact.district_ags, Fact.municipality, func.count().label("n")) \
+        .group_by(Fact.land, Fact.district_ags, Fact.municipality)
+    return {(land, ags, municipality): n for land, ags, municipality, n in db.session.execute(query)}
+
+
+def _group_of_fact() -> ColumnElement:
+    """(Land, district, municipality) as one text: the Land has two characters and the district
+    none or five, so the joined text is unambiguous."""
+    return Fact.land + "|" + func.coalesce(Fact.district_ags, "") + "|" + func.coalesce(Fact.municipality, "")
+
+
+def group_text(group: tuple) -> str:
+    land, ags, municipality = group
+    return f"{land}|{ags or ''}|{municipality or ''}"
+
+
+def register_page(f: ReportFilter, page: int, per_page: int, with_names: bool,
+                  groups: set[tuple] | None = None) -> tuple[list[dict], int]:
+    """Certificates of the register, newest first: number, date, status, course, municipality,
+    district — and the name only when `with_names`; with `groups`, only the certificates of those
+    (Land, district, municipality) groups. Two queries: the count and the page."""
+    if f.sees_nothing or groups is not None and not groups:
         return [], 0
     columns = [
         Certificate.number, Certificate.issued_at, Certificate.status, Course.title.label("course"), Course.slug.label("course_slug"),
         Fact.municipality, Fact.district_ags.label("district"), Fact.land.label("land"),
     ]
-    query = select(*columns).select_from(Certificate).join(Fact, Fact.enrolment_id == Certificate.enrolment_id) \
-        .join(Course, Course.id == Fact.course_id)
+    base = _register(f, *columns).join(Course, Course.id == Fact.course_id)
     if with_names:
-        query = query.add_columns(User.name).join(Enrolment, Enrolment.id == Certificate.enrolment_id) \
+        base = base.add_columns(User.name).join(Enrolment, Enrolment.id == Certificate.enrolment_id) \
             .join(User, User.id == Enrolment.user_id)
-    base = _scoped(query, f).where(Certificate.status != CertificateStatus.SUPERSEDED, _in_period(Certificate.issued_at, f))
+    if groups is not None:
+        base = base.where(_group_of_fact().in_(sorted(group_text(g) for g in groups)))
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     rows = db.session.execute(base.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
                               .offset((page - 1) * per_page).limit(per_page))

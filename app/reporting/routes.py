@@ -9,13 +9,14 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from app import navigation
 from app.admin.services import setting_enabled
 from app.audit import services as audit
 from app.extensions import db
 from app.regions import ATTRIBUTION, LAENDER, district, districts_in_land
-from app.reporting import charts, exports, queries, tables
+from app.reporting import charts, exports, figures, queries, tables
 from app.reporting.access import REPORT_ROLES, scope_of
 from app.reporting.forms import FilterForm
 from app.security import role_required
@@ -106,18 +107,18 @@ def _describe(f: queries.ReportFilter) -> str:
 @role_required(*REPORT_ROLES)
 def dashboard():
     f, form, granularity = _filters()
-    by_district = queries.breakdown(f, ("land", "district"))
-    summary = tables.summary(f, by_district)
-    lands = tables.land_table(f, by_district)
-    districts = tables.district_table(f, by_district)
+    published = tables.publish(f)
+    summary = tables.summary(f, published)
+    lands = tables.land_table(f, published)
+    districts = tables.district_table(f, published)
     ranked = tables.Table("rangfolge", _("Kreise mit den meisten Zertifizierten je 100.000 Einwohner"),
                           [districts.columns[1], districts.columns[3], districts.columns[4], districts.columns[8], districts.columns[10]],
                           uses_region_data=True)
     for row in districts.rows[:RANKED_DISTRICTS]:
         if row[0] and isinstance(row[10], (int, float)) and row[10] > 0:
             ranked.rows.append([row[1], row[3], row[4], row[8], row[10]])
-    series = tables.certification_series(summary, granularity)
-    coverage, uncovered = tables.coverage_tables(f, by_district)
+    series = tables.certification_series(published, granularity)
+    coverage, uncovered = tables.coverage_tables(f, published)
     return render_template(
         "reporting/dashboard.html", form=form, f=f, summary=summary.cells, lands=lands, ranked=ranked, series=series,
         coverage=coverage, uncovered=uncovered, granularity=granularity, filter_args=_filter_args(),
@@ -146,11 +147,16 @@ def _source(f: queries.ReportFilter, uses_region_data: bool) -> list[tuple[str, 
         (_("Quelle"), _("%(site)s, Auswertung der Qualifizierung Smart City Manager:in", site=current_app.config["SITE_NAME"])),
         (_("Stand"), format_date(datetime.now().date(), "dd.MM.yyyy")),
         (_("Filter"), _describe(f)),
-        (_("Hinweis"), _("„< %(n)s“: weniger als %(n)s Personen – aus Datenschutzgründen nicht ausgewiesen.", n=tables.threshold())),
+        (_("Hinweis"), suppression_note()),
     ]
     if uses_region_data:
         lines.append((_("Kreisdaten"), ATTRIBUTION))
     return lines
+
+
+def suppression_note() -> str:
+    return _("„•“: geheim gehalten – die Zahl betrifft weniger als %(n)s Personen oder ließe eine solche Zahl "
+             "aus Summen errechnen.", n=tables.threshold())
 
 
 def _filename(name: str, extension: str) -> str:
@@ -189,13 +195,13 @@ def register():
     f, form, _granularity = _filters()
     page = max(request.args.get("seite", 1, type=int) or 1, 1)
     with_names = setting_enabled("register_shows_names")
-    rows, total = queries.register_page(f, page, REGISTER_PAGE_SIZE, with_names)
+    rows, total = tables.register_rows(f, page, REGISTER_PAGE_SIZE, with_names)
     pages = max((total + REGISTER_PAGE_SIZE - 1) // REGISTER_PAGE_SIZE, 1)
     if page > pages:
         abort(404)
     return render_template("reporting/register.html", table=tables.register_table(rows, with_names), total=total, page=page,
                            pages=pages, form=form, f=f, filter_args=_filter_args(), titles=tables.table_titles(),
-                           with_names=with_names, no_scope=f.lands is not None and not f.lands)
+                           with_names=with_names, threshold=tables.threshold(), no_scope=f.lands is not None and not f.lands)
 
 
 @bp.get("/berichte/register.<any(csv, xlsx):fmt>")
@@ -203,7 +209,7 @@ def register():
 def register_export(fmt: str):
     f, _form, _granularity = _filters()
     with_names = setting_enabled("register_shows_names")
-    rows, _total = queries.register_page(f, 1, 1_000_000, with_names)
+    rows, _total = tables.register_rows(f, 1, 1_000_000, with_names)
     return _download([tables.register_table(rows, with_names)], f, "zertifikatsregister", fmt)
 
 
@@ -215,7 +221,11 @@ def report_url(endpoint: str, **kwargs) -> str:
 
 @bp.app_template_global()
 def report_cell(value, column) -> str:
-    """A figure as the page shows it: German number format, "< 3" for small groups, "–" for none."""
+    """A figure as the page shows it: German number format, "•" (with a text for screen readers)
+    for a hidden one, "–" for none."""
+    if isinstance(value, figures.Suppressed):
+        return Markup('<span aria-hidden="true">{mark}</span><span class="visually-hidden">{text}</span>').format(  # nosec B704 - format() escapes
+            mark=str(value), text=_("geheim gehalten"))
     if isinstance(column, str):
         column = tables.Column("value", "", column)
     return tables.cell_text(value, column)

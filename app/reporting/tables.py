@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 
 from app.regions import LAENDER, district
 from app.regions import districts_in_land as _districts_in_land
-from app.reporting import figures, queries
-from app.reporting.figures import Counts, Suppressed, suppress
+from app.reporting import figures, publication, queries
+from app.reporting.figures import Counts, Suppressed
+from app.reporting.publication import Publication, district_key, land_key
 
 TABLES = ("laender", "kreise", "kommunen", "kohorten", "zeitraum", "abdeckung")
 
@@ -66,10 +67,9 @@ def _count_columns() -> list[Column]:
     ]
 
 
-def _count_cells(counts: Counts) -> list:
-    t = threshold()
-    return [suppress(counts.enrolled, t), suppress(counts.active, t), suppress(counts.completed, t),
-            suppress(counts.certified, t), figures.completion_rate(counts, t)]
+def publish(f: queries.ReportFilter) -> Publication:
+    """The selection's figures with the hidden cells decided — the one source of every table."""
+    return publication.publish(f, threshold())
 
 
 def lands_of(f: queries.ReportFilter) -> list[str]:
@@ -97,145 +97,135 @@ def population(f: queries.ReportFilter, lands: list[str]) -> int:
 
 @dataclass
 class Summary:
-    counts: Counts
+    published: Publication
     population: int
     median_days: object
-    monthly: dict[str, int]
 
     @property
     def cells(self) -> dict:
-        t = threshold()
+        pub, root = self.published, self.published.root
         return {
-            "enrolled": suppress(self.counts.enrolled, t), "active": suppress(self.counts.active, t),
-            "completed": suppress(self.counts.completed, t), "certified": suppress(self.counts.certified, t),
-            "completion_rate": figures.completion_rate(self.counts, t),
-            "median_days": self.median_days,
-            "per_100k": figures.per_100k(self.counts.certified, self.population, t),
+            "enrolled": pub.value(root, "enrolled"), "active": pub.value(root, "active"),
+            "completed": pub.value(root, "completed"), "certified": pub.value(root, "certified"),
+            "completion_rate": pub.completion_rate(root), "median_days": self.median_days,
+            "per_100k": pub.per_100k(root, self.population),
         }
 
 
-def summary(f: queries.ReportFilter, by_district: dict[tuple, Counts]) -> Summary:
-    total = Counts()
-    for counts in by_district.values():
-        total.add(counts)
-    monthly, histogram = queries.certifications(f)
-    return Summary(total, population(f, lands_of(f)), figures.median_days(histogram, threshold()), monthly)
+def summary(f: queries.ReportFilter, pub: Publication) -> Summary:
+    _monthly, histogram = queries.certifications(f)
+    median = figures.median_days(histogram, threshold())
+    if pub.root in pub.hidden["certified"]:
+        median = Suppressed(threshold())
+    return Summary(pub, population(f, lands_of(f)), median)
 
 
 # -- tables -------------------------------------------------------------------------------------------
 
-def land_table(f: queries.ReportFilter, by_district: dict[tuple, Counts]) -> Table:
-    t = threshold()
+def _certified_by_district(pub: Publication) -> dict[str, int]:
+    """Districts with (any) certified people: only zero or not is used, and zeros are shown."""
+    return {key[2]: pub.counts[key].certified for key in pub.keys("district") if key[2]}
+
+
+def land_table(f: queries.ReportFilter, pub: Publication) -> Table:
     table = Table("laender", _("Qualifizierte nach Land"), [
         Column("land", _("Land"), "text"), Column("population", _("Einwohner")), *_count_columns(),
         Column("per_100k", _("Zertifizierte je 100.000 Einwohner"), "decimal"),
         Column("covered", _("Kreise mit Zertifizierten")), Column("districts", _("Kreise")),
     ], uses_region_data=True)
-    per_land: dict[str, Counts] = {}
-    certified_by_district: dict[str, int] = {}
-    for (land, ags), counts in by_district.items():
-        per_land.setdefault(land, Counts()).add(counts)
-        if ags:
-            certified_by_district[ags] = certified_by_district.get(ags, 0) + counts.certified
+    certified = _certified_by_district(pub)
     for land in lands_of(f):
-        counts = per_land.get(land, Counts())
+        key = pub.root if f.district else land_key(land)  # with a district chosen, its figures
         people = population(f, [land])
-        cover = figures.coverage([land], lambda code: [d.ags for d in districts_of(f, code)], certified_by_district)[0]
-        table.rows.append([LAENDER[land], people, *_count_cells(counts), figures.per_100k(counts.certified, people, t),
-                           len(cover.covered), cover.total])
+        cover = figures.coverage([land], lambda code: [d.ags for d in districts_of(f, code)], certified)[0]
+        table.rows.append([LAENDER[land], people, *pub.row(key), pub.per_100k(key, people), len(cover.covered), cover.total])
     return table
 
 
-def district_table(f: queries.ReportFilter, by_district: dict[tuple, Counts], all_rows: bool = True) -> Table:
-    """Every district of the Länder in view (also those without anyone), and a row for enrolments
-    without a district, ordered by certified per 100,000 inhabitants."""
-    t = threshold()
+def _rank(value, name: str) -> tuple:
+    """Largest first; hidden figures after all shown ones, by name, so the order tells nothing."""
+    if isinstance(value, (int, float)):
+        return (0, -value, name)
+    return (1, 0, name)
+
+
+def district_table(f: queries.ReportFilter, pub: Publication) -> Table:
+    """Every district of the Länder in view (also those without anyone), and for each Land a row
+    for its enrolments without a district, ordered by certified per 100,000 inhabitants."""
     table = Table("kreise", _("Qualifizierte nach Kreis"), [
         Column("ags", _("AGS"), "code"), Column("district", _("Kreis"), "text"), Column("type", _("Art"), "text"),
         Column("land", _("Land"), "text"), Column("population", _("Einwohner")), *_count_columns(),
         Column("per_100k", _("Zertifizierte je 100.000 Einwohner"), "decimal"),
     ], uses_region_data=True)
-    per_district: dict[str | None, Counts] = {}
-    for (_land, ags), counts in by_district.items():
-        per_district.setdefault(ags if district(ags) else None, Counts()).add(counts)
-    rows = []
+    rows, unknown = [], []
     for land in lands_of(f):
         for d in districts_of(f, land):
-            counts = per_district.get(d.ags, Counts())
-            rate = figures.per_100k(counts.certified, d.population, t)
-            rows.append((counts.certified * 100_000 / d.population if d.population else 0, d.name,
-                         [d.ags, d.name, d.type, d.land_name, d.population, *_count_cells(counts), rate]))
-    rows.sort(key=lambda r: (-r[0], r[1]))
-    table.rows = [r[2] for r in rows]
-    unknown = per_district.get(None)
-    if unknown and not unknown.is_empty:
-        table.rows.append(["", _("ohne Kreisangabe"), "", "", None, *_count_cells(unknown), None])
+            key = district_key(land, d.ags)
+            rate = pub.per_100k(key, d.population)
+            rows.append((_rank(rate, d.name), [d.ags, d.name, d.type, d.land_name, d.population, *pub.row(key), rate]))
+        key = district_key(land, None)
+        if not f.district and not pub.counts_of(key).is_empty:
+            unknown.append(["", _("ohne Kreisangabe"), "", LAENDER[land], None, *pub.row(key), None])
+    rows.sort(key=lambda r: r[0])
+    table.rows = [r[1] for r in rows] + unknown
     return table
 
 
-def municipality_table(f: queries.ReportFilter) -> Table:
+def municipality_table(f: queries.ReportFilter, pub: Publication) -> Table:
     table = Table("kommunen", _("Qualifizierte nach Kommune"), [
         Column("land", _("Land"), "text"), Column("ags", _("AGS"), "code"), Column("district", _("Kreis"), "text"),
         Column("municipality", _("Kommune"), "text"), *_count_columns(),
     ], uses_region_data=True)
+    lands = set(lands_of(f))
     rows = []
-    for (land, ags, municipality), counts in queries.breakdown(f, ("land", "district", "municipality")).items():
+    for key in pub.keys("municipality"):
+        _kind, land, ags, municipality = key
+        if land not in lands or (f.district and ags != f.district):
+            continue
         found = district(ags)
         rows.append([LAENDER.get(land or "", _("unbekannt")), ags or "", found.name if found else _("ohne Kreisangabe"),
-                     municipality or _("ohne Angabe"), *_count_cells(counts)])
+                     municipality or _("ohne Angabe"), *pub.row(key)])
     rows.sort(key=lambda r: (r[0], r[2], str(r[3]).casefold()))
     table.rows = rows
     return table
 
 
-def cohort_table(f: queries.ReportFilter) -> Table:
+def cohort_table(f: queries.ReportFilter, pub: Publication) -> Table:
+    """The cohorts run in the Länder in view; the enrolments of their people in cohorts of other
+    Länder in one row without name (docs/security.md, "Agency scope")."""
     table = Table("kohorten", _("Qualifizierte nach Kohorte"), [
         Column("cohort", _("Kohorte"), "text"), Column("course", _("Kurs"), "text"), Column("land", _("Land"), "text"),
         Column("starts_on", _("Beginn"), "date"), *_count_columns(),
     ])
-    counts = {key[0]: value for key, value in queries.breakdown(f, ("cohort",)).items()}
-    for cohort in queries.cohorts_in_scope(f, ids=list(counts)):
+    for cohort in pub.cohorts:
         table.rows.append([cohort["name"], cohort["title"], LAENDER.get(cohort["land"], cohort["land"]), cohort["starts_on"],
-                           *_count_cells(counts[cohort["id"]])])
+                           *pub.row(publication.cohort_key(cohort["id"]))])
+    if publication.OTHER_COHORTS in pub.counts:
+        table.rows.append([_("Kohorten anderer Länder"), "", "", None, *pub.row(publication.OTHER_COHORTS)])
     return table
 
 
-def period_table(f: queries.ReportFilter, granularity: str) -> Table:
-    t = threshold()
-    monthly = queries.monthly_counts(f)
+def period_table(f: queries.ReportFilter, pub: Publication, granularity: str) -> Table:
     label = granularity_labels().get(granularity, _("Monat"))
     table = Table("zeitraum", _("Qualifizierte nach %(period)s", period=label), [
         Column("period", label, "text"), Column("enrolled", _("Eingeschrieben")),
         Column("completed", _("Abgeschlossen")), Column("certified", _("Zertifiziert")),
     ])
-    months = set().union(*(m.keys() for m in monthly.values()))
-    if not months:
-        return table
-    periods: dict[str, dict[str, int]] = {}
-    for measure, values in monthly.items():
-        filled = dict.fromkeys(figures.months_between(min(months), max(months)), 0) | values
-        for period, n in figures.by_period(filled, granularity):
-            periods.setdefault(period, {})[measure] = n
-    for period, values in periods.items():
-        table.rows.append([period, *(suppress(values.get(m, 0), t) for m in ("enrolled", "completed", "certified"))])
+    for key in pub.period_keys(granularity):
+        table.rows.append([key[1], *(pub.value(key, m) for m in ("enrolled", "completed", "certified"))])
     return table
 
 
-def certification_series(summary_: Summary, granularity: str) -> Table:
-    t = threshold()
+def certification_series(pub: Publication, granularity: str) -> Table:
     label = granularity_labels().get(granularity, _("Monat"))
     table = Table("zertifizierungen", _("Zertifizierungen je %(period)s", period=label),
                   [Column("period", label, "text"), Column("certified", _("Zertifiziert"))])
-    table.rows = [[period, suppress(n, t)] for period, n in figures.by_period(summary_.monthly, granularity)]
+    table.rows = [[key[1], pub.value(key, "certified")] for key in pub.period_keys(granularity)]
     return table
 
 
-def coverage_tables(f: queries.ReportFilter, by_district: dict[tuple, Counts]) -> tuple[Table, Table]:
-    certified: dict[str, int] = {}
-    for (_land, ags), counts in by_district.items():
-        if ags:
-            certified[ags] = certified.get(ags, 0) + counts.certified
-    entries = figures.coverage(lands_of(f), lambda code: [d.ags for d in districts_of(f, code)], certified)
+def coverage_tables(f: queries.ReportFilter, pub: Publication) -> tuple[Table, Table]:
+    entries = figures.coverage(lands_of(f), lambda code: [d.ags for d in districts_of(f, code)], _certified_by_district(pub))
     overview = Table("abdeckung", _("Kreise mit mindestens einer zertifizierten Person"), [
         Column("land", _("Land"), "text"), Column("districts", _("Kreise")), Column("covered", _("mit Zertifizierten")),
         Column("uncovered", _("ohne Zertifizierte")), Column("share", _("Anteil abgedeckt"), "percent"),
@@ -250,6 +240,13 @@ def coverage_tables(f: queries.ReportFilter, by_district: dict[tuple, Counts]) -
             d = district(ags)
             missing.rows.append([d.land_name, d.ags, d.name, d.type, d.population])
     return overview, missing
+
+
+def register_rows(f: queries.ReportFilter, page: int, per_page: int, with_names: bool) -> tuple[list[dict], int]:
+    """A page of the certificate register: only certificates of groups that may be listed
+    (publication.listable) — for the page, its exports and the API alike."""
+    groups = publication.listable(publish(f), queries.register_groups(f))
+    return queries.register_page(f, page, per_page, with_names, groups)
 
 
 def register_table(rows: list[dict], with_names: bool) -> Table:
@@ -273,19 +270,20 @@ def register_table(rows: list[dict], with_names: bool) -> Table:
 
 def build(name: str, f: queries.ReportFilter, granularity: str = "month") -> list[Table]:
     """The table(s) a detail page or an export shows."""
+    if name not in TABLES:
+        raise KeyError(name)
+    pub = publish(f)
     if name == "laender":
-        return [land_table(f, queries.breakdown(f, ("land", "district")))]
+        return [land_table(f, pub)]
     if name == "kreise":
-        return [district_table(f, queries.breakdown(f, ("land", "district")))]
+        return [district_table(f, pub)]
     if name == "kommunen":
-        return [municipality_table(f)]
+        return [municipality_table(f, pub)]
     if name == "kohorten":
-        return [cohort_table(f)]
+        return [cohort_table(f, pub)]
     if name == "zeitraum":
-        return [period_table(f, granularity)]
-    if name == "abdeckung":
-        return list(coverage_tables(f, queries.breakdown(f, ("land", "district"))))
-    raise KeyError(name)
+        return [period_table(f, pub, granularity)]
+    return list(coverage_tables(f, pub))
 
 
 def cell_text(value, column: Column) -> str:

@@ -63,6 +63,15 @@ def world(db, make) -> World:
     return world
 
 
+def havel_group(db, make, world) -> None:
+    """Four certified learners in Brandenburg an der Havel (12051), the first named Hanna Havel:
+    a group the register may list (Potsdam's 3 then become the complement hiding Cottbus's 1)."""
+    for index in range(4):
+        learner(db, make, world.brandenburg, "12051", "Brandenburg an der Havel", complete=True,
+                name="Hanna Havel" if index == 0 else None)
+    db.session.commit()
+
+
 class QueryCounter:
     """Counts the SQL statements the app sends while active."""
 

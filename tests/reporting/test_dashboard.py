@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.reporting.conftest import QueryCounter, agency_user, learner
+from tests.reporting.conftest import QueryCounter, agency_user, havel_group, learner
 
 
 def text_of(response) -> str:
@@ -13,10 +13,20 @@ def text_of(response) -> str:
     return response.get_data(as_text=True)
 
 
+HIDDEN = '<span aria-hidden="true">•</span><span class="visually-hidden">geheim gehalten</span>'
+
+
 def kpi(page: str, label: str) -> str:
-    match = re.search(rf"<dt>{re.escape(label)}</dt><dd>([^<]*)</dd>", page)
+    """A headline figure as text; "•" when hidden."""
+    match = re.search(rf"<dt>{re.escape(label)}</dt><dd>(.*?)</dd>", page)
     assert match, label
-    return match.group(1).strip()
+    return match.group(1).replace(HIDDEN, "•").strip()
+
+
+def district_row(page: str, name: str) -> list[str]:
+    """The cells of a district's row in the district table, hidden ones as "•"."""
+    row = re.search(rf'<th scope="row">{re.escape(name)}</th>(.*?)</tr>', page, re.S).group(1)
+    return [cell.replace(HIDDEN, "•").strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
 
 
 def test_agency_of_brandenburg_sees_brandenburg_only(browser, world):
@@ -51,14 +61,17 @@ def test_admin_sees_every_land(browser, world):
     assert "Weißwurstheim" in text_of(browser.get("/berichte/tabelle/kommunen"))
 
 
-def test_small_groups_are_shown_as_less_than_three(browser, world):
+def test_small_groups_are_hidden_and_so_is_what_would_give_them_away(browser, world):
     browser.login(world.agency_12)
     page = text_of(browser.get("/berichte/tabelle/kommunen"))
     row = re.search(r"Cottbus/Chóśebuz.*?</tr>", page, re.S).group(0)
-    assert "&lt; 3" in row and ">1<" not in row
+    assert HIDDEN in row and ">1<" not in row
     districts = text_of(browser.get("/berichte/tabelle/kreise"))
-    cottbus = re.search(r"<th scope=\"row\">Cottbus, Stadt</th>.*?</tr>", districts, re.S).group(0)
-    assert "&lt; 3" in cottbus
+    # columns after the row header: type, Land, population, enrolled, active, completed, certified, rate, per 100k
+    cottbus, potsdam = district_row(districts, "Cottbus, Stadt"), district_row(districts, "Potsdam, Stadt")
+    assert cottbus[6] == "•" and cottbus[8] == "•"
+    # Brandenburg has 4 certified: with Potsdam's 3 shown, 4 − 3 would be Cottbus's 1
+    assert potsdam[6] == "•" and potsdam[8] == "•"
     # a filter that narrows to one person suppresses the headline figures too
     page = text_of(browser.get("/berichte?von=2000-01-01&bis=2000-01-02"))
     assert kpi(page, "Eingeschrieben") == "0"
@@ -68,7 +81,7 @@ def test_threshold_is_configurable(app, browser, world, monkeypatch):
     monkeypatch.setitem(app.config, "SMALL_GROUP_THRESHOLD", 5)
     browser.login(world.agency_12)
     page = text_of(browser.get("/berichte"))
-    assert kpi(page, "Zertifiziert") == "&lt; 5"
+    assert kpi(page, "Zertifiziert") == "•"  # 4 < 5
     assert kpi(page, "Eingeschrieben") == "6"
 
 
@@ -121,16 +134,38 @@ def test_period_table_by_quarter_and_year(browser, world):
     assert "Nach Zeitraum" in year
 
 
-def test_register_shows_names_only_when_the_admin_allows(browser, another_browser, world, db):
+def test_register_shows_names_only_when_the_admin_allows(browser, another_browser, world, db, make):
     from app.admin.services import set_setting
 
+    havel_group(db, make, world)
     browser.login(world.agency_12)
     page = text_of(browser.get("/berichte/register"))
-    assert "Jürgen Müßig" not in page and "Namen werden" in page
+    assert "Hanna Havel" not in page and "Namen werden" in page
     set_setting("register_shows_names", "1", world.admin)
     db.session.commit()
     page = text_of(browser.get("/berichte/register"))
-    assert "Jürgen Müßig" in page
+    assert "Hanna Havel" in page
+
+
+def register_rows(page: str) -> list[str]:
+    body = re.search(r"<tbody>(.*?)</tbody>", page, re.S).group(1)
+    return re.findall(r"<tr>(.*?)</tr>", body, re.S)
+
+
+def test_register_lists_no_certificate_of_a_small_or_hidden_group(browser, world, db, make):
+    """Cottbus has one certificate ("•" in the figures); Potsdam's 3 are hidden to protect it.
+    Listing either group's certificates would give its count away."""
+    browser.login(world.agency_12)
+    page = text_of(browser.get("/berichte/register"))
+    assert "Cottbus/Chóśebuz" not in page and "Landeshauptstadt Potsdam" not in page
+    assert "Keine Daten für diese Auswahl." in page
+    for district_filter in ("12052", "12054"):
+        page = text_of(browser.get(f"/berichte/register?kreis={district_filter}"))
+        assert "Keine Daten für diese Auswahl." in page, district_filter
+        assert "KK-" not in browser.get(f"/berichte/register.csv?kreis={district_filter}").get_data(as_text=True)
+    havel_group(db, make, world)
+    rows = register_rows(text_of(browser.get("/berichte/register")))
+    assert len(rows) == 4 and all("Brandenburg an der Havel" in row for row in rows)
 
 
 def test_dashboard_query_count_does_not_grow_with_the_data(app, browser, world, db, make):
@@ -165,9 +200,12 @@ def test_admin_with_an_agency_bound_to_two_laender(browser, world, make, db):
     assert kpi(page, "Zertifiziert") == "5" and "Potsdam" not in page
 
 
-def test_district_filter_narrows_every_figure(browser, world):
+def test_district_filter_narrows_every_figure(browser, world, db, make):
     from app.regions import district
 
+    for _index in range(3):  # so that Cottbus's one certified person has other complements than Potsdam
+        learner(db, make, world.brandenburg, "12051", "Brandenburg an der Havel", complete=True)
+    db.session.commit()
     browser.login(world.agency_12)
     page = text_of(browser.get("/berichte?kreis=12054"))
     assert kpi(page, "Eingeschrieben") == "4" and kpi(page, "Zertifiziert") == "3"
@@ -177,8 +215,16 @@ def test_district_filter_narrows_every_figure(browser, world):
     assert kpi(page, "Zertifizierte je 100.000 Einwohner") == expected
     districts = text_of(browser.get("/berichte/tabelle/kreise?kreis=12054"))
     assert re.findall(r'<th scope="row">([^<]+)</th>', districts) == [potsdam.name]
-    register = text_of(browser.get("/berichte/register?kreis=12052"))
-    assert "Cottbus/Chóśebuz" in register and "Landeshauptstadt Potsdam" not in register
+    register = text_of(browser.get("/berichte/register?kreis=12054"))
+    assert "Landeshauptstadt Potsdam" in register and "Cottbus/Chóśebuz" not in register
+
+
+def test_a_district_filter_does_not_reveal_a_hidden_district(browser, world):
+    """Potsdam's figures are hidden to protect Cottbus; narrowing to Potsdam must not show them."""
+    browser.login(world.agency_12)
+    page = text_of(browser.get("/berichte?kreis=12054"))
+    assert kpi(page, "Eingeschrieben") == "•" and kpi(page, "Zertifiziert") == "•"
+    assert kpi(page, "Zertifizierte je 100.000 Einwohner") == "•"
 
 
 def test_district_outside_the_scope_is_refused(browser, world):

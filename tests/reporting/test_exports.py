@@ -54,7 +54,7 @@ def test_xlsx_has_headers_number_formats_and_attribution(browser, world):
     assert brandenburg[header.index("Zertifizierte je 100.000 Einwohner")].number_format == "#,##0.0"
     source = {row[0].value: row[1].value for row in book["Quelle"].iter_rows()}
     assert "Statistisches Bundesamt" in source["Kreisdaten"] and "CC BY 4.0" in source["Kreisdaten"]
-    assert "< 3" in source["Hinweis"]
+    assert "„•“" in source["Hinweis"] and "weniger als 3 Personen" in source["Hinweis"]
 
 
 def test_suppressed_cells_are_text_in_both_formats(browser, world):
@@ -63,12 +63,12 @@ def test_suppressed_cells_are_text_in_both_formats(browser, world):
     sheet = book.worksheets[0]
     header = [c.value for c in sheet[1]]
     cottbus = next(row for row in sheet.iter_rows(min_row=2) if row[3].value == "Cottbus/Chóśebuz")
-    assert cottbus[header.index("Zertifiziert")].value == "< 3"
+    assert cottbus[header.index("Zertifiziert")].value == "•"
     rows = csv_rows(browser.get("/berichte/tabelle/kommunen.csv"))
     assert rows[0][:4] == ["Land", "AGS", "Kreis", "Kommune"]
     cottbus = next(row for row in rows if len(row) > 3 and row[3] == "Cottbus/Chóśebuz")
-    assert cottbus[rows[0].index("Zertifiziert")] == "< 3"
-    assert cottbus[rows[0].index("Abschlussquote (%)")] == "< 3"
+    assert cottbus[rows[0].index("Zertifiziert")] == "•"
+    assert cottbus[rows[0].index("Abschlussquote (%)")] == "•"
 
 
 def test_csv_keeps_umlauts_and_german_decimals(browser, world):
@@ -79,19 +79,22 @@ def test_csv_keeps_umlauts_and_german_decimals(browser, world):
     assert any("Statistisches Bundesamt" in " ".join(row) for row in rows)
 
 
-def test_register_export_respects_the_name_setting(browser, world, db):
+def test_register_export_respects_the_name_setting(browser, world, db, make):
     from app.admin.services import set_setting
+    from tests.reporting.conftest import havel_group
 
+    havel_group(db, make, world)
     browser.login(world.agency_12)
     sheet = workbook(browser.get("/berichte/register.xlsx")).worksheets[0]
     header = [c.value for c in sheet[1]]
     assert header[:3] == ["Nummer", "Ausgestellt am", "Status"] and "Name" not in header
-    assert sheet.max_row == 1 + 4  # four certificates in Brandenburg
+    assert sheet.max_row == 1 + 4  # the four of Brandenburg an der Havel; Potsdam and Cottbus are hidden
     assert sheet["B2"].number_format == "DD.MM.YYYY"
     set_setting("register_shows_names", "1", world.admin)
     db.session.commit()
     rows = csv_rows(browser.get("/berichte/register.csv"))
-    assert rows[0][1] == "Name" and any(row[1:2] == ["Jürgen Müßig"] for row in rows)
+    assert rows[0][1] == "Name" and any(row[1:2] == ["Hanna Havel"] for row in rows)
+    assert not any(row[1:2] == ["Jürgen Müßig"] for row in rows)  # Cottbus, a group of one
 
 
 def test_exports_are_audited(browser, world, db):

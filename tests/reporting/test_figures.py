@@ -7,27 +7,18 @@ from app.reporting import figures
 from app.reporting.figures import Counts, Suppressed
 
 
-def test_small_counts_are_suppressed_zero_and_large_are_not():
-    assert figures.suppress(0, 3) == 0
-    assert figures.suppress(1, 3) == Suppressed(3) and str(figures.suppress(2, 3)) == "< 3"
-    assert figures.suppress(3, 3) == 3
-    assert figures.suppress(4, 5) == Suppressed(5)
-    assert figures.suppress(None, 3) is None
+def test_completion_rate_and_rate_per_inhabitants_hide_with_their_counts():
+    from app.reporting.publication import Publication
 
-
-def test_completion_rate_hides_what_would_point_at_a_person():
-    assert figures.completion_rate(Counts(enrolled=0), 3) is None
-    assert figures.completion_rate(Counts(enrolled=10, completed_of_enrolled=5), 3) == 0.5
-    assert figures.completion_rate(Counts(enrolled=2, completed_of_enrolled=2), 3) == Suppressed(3)
-    assert figures.completion_rate(Counts(enrolled=10, completed_of_enrolled=1), 3) == Suppressed(3)
-    assert figures.completion_rate(Counts(enrolled=10, completed_of_enrolled=0), 3) == 0
-
-
-def test_per_100k():
-    assert figures.per_100k(5, 500_000, 3) == 1.0
-    assert figures.per_100k(1, 100_000, 3) == Suppressed(3)
-    assert figures.per_100k(0, 100_000, 3) == 0
-    assert figures.per_100k(4, 0, 3) is None
+    key = ("land", "12")
+    pub = Publication(("total",), 3, counts={key: Counts(enrolled=10, certified=5, completed_of_enrolled=5)})
+    assert pub.completion_rate(key) == 0.5 and pub.per_100k(key, 500_000) == 1.0
+    assert pub.per_100k(key, 0) is None and pub.completion_rate(("land", "09")) is None
+    pub.hidden["completed_of_enrolled"].add(key)  # the rate and the enrolled would give it away
+    assert pub.completion_rate(key) == Suppressed(3)
+    pub.hidden["certified"].add(key)  # the rate and the population would give it away
+    assert pub.per_100k(key, 500_000) == Suppressed(3) and str(pub.value(key, "certified")) == "•"
+    assert pub.value(key, "enrolled") == 10
 
 
 @pytest.mark.parametrize(("histogram", "median"), [
