@@ -234,3 +234,19 @@ def test_district_outside_the_scope_is_refused(browser, world):
     assert kpi(page, "Eingeschrieben") == "6"  # ignored: the whole scope, not Bayern
     page = text_of(browser.get("/berichte?land=12&kreis=09162"))
     assert "Dieser Kreis liegt außerhalb der Auswahl." in page and "Weißwurstheim" not in page
+
+
+def test_a_learner_living_in_berlin_does_not_open_a_brandenburg_cohort_to_berlin(browser, another_browser, world, db, make):
+    """Issue 21, item 5: an enrolment counts where the learner lives; the cohort stays Brandenburg's."""
+    learner(db, make, world.brandenburg, "11000", "Berlin", complete=True)
+    berlin = agency_user(make, "11")
+    db.session.commit()
+    browser.login(berlin)
+    page = text_of(browser.get("/berichte/tabelle/kohorten"))
+    assert "Brandenburg 2027-1" not in page and "Kohorten anderer Länder" in page
+    assert "Brandenburg 2027-1" not in text_of(browser.get("/berichte/tabelle/kohorten.csv"))
+    assert kpi(text_of(browser.get("/berichte")), "Eingeschrieben") == "•"  # one person, counted for Berlin
+    another_browser.login(world.agency_12)
+    page = text_of(another_browser.get("/berichte/tabelle/kohorten"))
+    row = re.search(r'<th scope="row">Brandenburg 2027-1</th>(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', row)[0] == "6"  # not the Berlin learner

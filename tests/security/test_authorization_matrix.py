@@ -269,3 +269,35 @@ def test_every_route_is_in_the_matrix(app):
     assert not missing, f"routes without an entry in the authorization matrix: {missing}"
     stale = sorted(set(ROUTES) - endpoints)
     assert not stale, f"matrix entries for routes that no longer exist: {stale}"
+
+
+# -- agency scope: a learner's home never opens another Land's cohort (issue 21, item 5) ---------------
+
+def test_agency_never_sees_a_cohort_of_another_land_through_a_learner_living_there(world, browser, another_browser, db, client):
+    """The Bayern cohort's learner gives Brandenburg as home: their enrolment counts for
+    Brandenburg (where they live), but the cohort — name, Land, start — stays Bayern's."""
+    from app.accounts.services import update_profile
+    from app.api.services import create_token
+
+    other_cohort, mover = world["other_cohort"], world["users"][OTHER_LEARNER]
+    update_profile(mover, mover.name, "Landeshauptstadt Potsdam", "12054", None)
+    _row, token = create_token(world["users"][AGENCY], "Scope")
+    db.session.commit()
+    name = other_cohort.name
+    browser.login(world["users"][AGENCY])  # bound to Brandenburg
+    for url in ("/berichte/tabelle/kohorten", "/berichte/tabelle/kohorten.csv", "/berichte",
+                f"/berichte/tabelle/kohorten?kohorte={other_cohort.id}", "/berichte/tabelle/kohorten?land=12"):
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        assert name not in response.get_data(as_text=True), url
+    headers = {"Authorization": f"Bearer {token}"}
+    for url in ("/api/v1/figures?group_by=cohort", "/api/v1/figures?group_by=cohort&land=12", "/api/v1/cohorts"):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200 and name not in response.get_data(as_text=True), url
+        assert all(item["land"] in ("12", None) for item in response.get_json()["items"]), url
+    cohorts = client.get("/api/v1/figures?group_by=cohort", headers=headers).get_json()["items"]
+    other = [item for item in cohorts if item["key"] == "other"]
+    assert len(other) == 1 and other[0]["label"] == "Kohorten anderer Länder"  # counted, not named
+    # the Bayern agency still finds its cohort (in the cohort filter: its one learner counts for Brandenburg now)
+    another_browser.login(world["users"][OTHER_AGENCY])
+    assert name in another_browser.get("/berichte/tabelle/kohorten").get_data(as_text=True)
