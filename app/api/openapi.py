@@ -78,8 +78,9 @@ def document(server_url: str) -> dict:
             "description": (
                 "Read-only figures of the Smart City Manager qualification for the agency's own systems: "
                 "counts by region and period, the certificate register and cohorts. Aggregates only; a token "
-                "sees exactly what its owner sees in the web interface (their Länder). Counts of fewer than "
-                "`small_group_threshold` people are null and listed in `suppressed`. Tokens are created and "
+                "sees exactly what its owner sees in the web interface (their Länder), with the same figures withheld: "
+                "counts of fewer than `small_group_threshold` people, and the complementary counts that would let "
+                "such a count be computed from totals, are null and listed in `suppressed`. Tokens are created and "
                 "revoked by their owner under \"API-Zugang\" and sent as `Authorization: Bearer <token>`. "
                 "District data: © Statistisches Bundesamt (Destatis), 2019, CC BY 4.0."
             ),
@@ -95,8 +96,9 @@ def document(server_url: str) -> dict:
                  *FILTERS, COHORT_FILTER, *PAGING], "Figure"),
             "/certificates": _operation(
                 "getCertificates", "The certificate register",
-                "Issued certificates (current versions) in scope, newest first. `name` is present only where the "
-                "administration allows names in the register.",
+                "Issued certificates (current versions) in scope, newest first, of municipalities with at least "
+                "`small_group_threshold` certificates whose figures are not withheld. `name` is present only where "
+                "the administration allows names in the register.",
                 [*FILTERS, COHORT_FILTER, *PAGING], "Certificate"),
             "/cohorts": _operation(
                 "getCohorts", "Cohorts", "Cohorts run in the token's Länder, newest first (`from`/`to` filter the start date).",
@@ -116,7 +118,8 @@ def document(server_url: str) -> dict:
                                  "certified", "completion_rate", "certified_per_100k", "suppressed", "small_group_threshold"],
                     "properties": {
                         "group": {"type": "string", "enum": list(GROUPS)},
-                        "key": {"type": "string", "description": "Land code, AGS, municipality, cohort id or period (2026-05, 2026-Q2, 2026)."},
+                        "key": {"type": "string", "description": "Land code, AGS, municipality, cohort id (\"other\": the cohorts of "
+                                "other Länder, unnamed) or period (2026-05, 2026-Q2, 2026)."},
                         "label": {"type": "string"},
                         "land": nullable_text, "district": nullable_text,
                         "population": {"type": ["integer", "null"], "minimum": 0},

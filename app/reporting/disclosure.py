@@ -67,21 +67,29 @@ def suppress(values: Mapping[Hashable, int], lines: Iterable[Line], threshold: i
     elsewhere, e.g. by a wider table this one is a part of) and the complements that protect them.
     Cells in `fixed` are shown elsewhere already and are never chosen as complements."""
     fixed = set(fixed)
-    lines = [line for line in lines if values.get(line.total, 0) or any(values.get(p, 0) for p in line.parts)]
+    # in a fixed order, so that the same figures always get the same complements: two different
+    # patterns for one table would together reveal what each protects
+    lines = sorted((line for line in lines if values.get(line.total, 0) or any(values.get(p, 0) for p in line.parts)),
+                   key=lambda line: (repr(line.total), repr(sorted(map(repr, line.parts)))))
     hidden = primary(values, threshold) | {key for key in forced if values.get(key, 0) > 0}
-    lines_of: dict[Hashable, list[Line]] = {}
-    for line in lines:
+    lines_of: dict[Hashable, list[int]] = {}  # cell → indexes of the lines it is in
+    for index, line in enumerate(lines):
         for key in (line.total, *line.parts):
-            lines_of.setdefault(key, []).append(line)
-    pending = [line for key in sorted(hidden, key=repr) for line in lines_of.get(key, ())]
+            lines_of.setdefault(key, []).append(index)
+    pending = sorted({index for key in hidden for index in lines_of.get(key, ())})  # lines to look at again
+    queued = set(pending)
     while pending:
-        line = pending.pop()
+        index = pending.pop()
+        queued.discard(index)
+        line = lines[index]
         if not _needs_complement(line, values, hidden):
             continue
         key = _complement(line, values, hidden, fixed)
         if key is None:  # only with `fixed` cells; with consistent sums a non-zero total has a non-zero part
             continue
         hidden.add(key)
-        pending.append(line)
-        pending.extend(lines_of.get(key, ()))
+        for again in (index, *lines_of.get(key, ())):
+            if again not in queued:
+                queued.add(again)
+                pending.append(again)
     return hidden

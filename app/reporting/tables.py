@@ -1,5 +1,6 @@
-"""The agency's tables: figures from `queries` turned into labelled tables with small groups
-suppressed — the one shape the pages, the charts' data tables, CSV and XLSX all render."""
+"""The agency's tables: the figures of a selection as published (`app.reporting.publication`,
+withheld cells included) turned into labelled tables — the one shape the pages, the charts' data
+tables, CSV and XLSX all render."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from flask_babel import gettext as _
 from app.regions import LAENDER, district
 from app.regions import districts_in_land as _districts_in_land
 from app.reporting import figures, publication, queries
-from app.reporting.figures import Counts, Suppressed
+from app.reporting.figures import Suppressed
 from app.reporting.publication import Publication, district_key, land_key
 
 TABLES = ("laender", "kreise", "kommunen", "kohorten", "zeitraum", "abdeckung")

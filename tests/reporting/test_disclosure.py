@@ -149,3 +149,14 @@ def test_parts_that_could_only_be_ones_are_protected():
 def test_zero_is_shown_and_large_cells_alone_are_untouched():
     values = {"root": 10, "a": 0, "b": 10}
     assert suppress(values, [Line("root", ("a", "b"))], 3) == set()
+
+
+@settings(max_examples=100, deadline=None)
+@given(tables(), st.integers(2, 5), st.randoms(use_true_random=False))
+def test_the_same_table_always_gets_the_same_complements(table, threshold, random):
+    """Two patterns for one table would together reveal what each protects: the order in which
+    lines and parts arrive (it follows the database's row order) must not matter."""
+    values, lines = table
+    shuffled = [Line(line.total, tuple(random.sample(line.parts, len(line.parts)))) for line in lines]
+    random.shuffle(shuffled)
+    assert suppress(values, shuffled, threshold) == suppress(values, lines, threshold)
