@@ -14,7 +14,7 @@ cli = AppGroup("assignments", help="Assignment submissions: file clean-up, train
 def cleanup_files_command(min_age_minutes: int, dry_run: bool) -> None:
     """Remove stored files that no submission refers to (run it from cron)."""
     from app.assignments.services import remove_orphaned_files
-    from app.assignments.storage import get_store
+    from app.files import get_store
 
     removed = remove_orphaned_files(get_store(), min_age_seconds=min_age_minutes * 60, dry_run=dry_run)
     for key in removed:

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from app.accounts.models import PasswordResetToken, User
 from app.api.models import ApiToken
 from app.assignments.models import Submission, SubmissionFile
-from app.assignments.storage import FileStore
+from app.files import FileStore
 from app.audit.models import AuditEvent
 from app.catalogue.models import Assignment, Course, Lesson, Module, Quiz
 from app.certificates.models import Certificate

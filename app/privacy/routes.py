@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, logout_user
 
 from app import navigation
 from app.accounts.models import Role, User
-from app.assignments.storage import get_store
+from app.files import get_store
 from app.audit import services as audit
 from app.db import utcnow
 from app.errors import DomainError
