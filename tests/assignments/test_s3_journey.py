@@ -93,3 +93,20 @@ def test_healthz_reports_an_unreachable_object_store(client, app, s3_store, monk
     monkeypatch.setitem(app.config, "FILE_STORAGE_URL", "s3://gibt-es-nicht/dateien")
     response = client.get("/healthz")
     assert response.status_code == 503 and response.get_json()["files"] == "unavailable"
+
+
+def test_cleanup_removes_orphaned_objects_and_aborted_uploads_from_s3(app, logged_in, learner, db, s3_store):
+    import io
+
+    upload(logged_in, "", files=[("bericht.pdf", pdf_bytes())])
+    kept = db.session.scalar(select(SubmissionFile)).storage_key
+    with app.app_context():
+        store = get_store()
+        orphan = store.save(io.BytesIO(b"crash between write and commit")).key
+        store.client.create_multipart_upload(Bucket=store.bucket, Key=store._object("e" * 32))
+        assert len(list(store.keys())) == 3
+    result = app.test_cli_runner().invoke(args=["assignments", "cleanup-files", "--min-age-minutes", "0"])
+    assert result.exit_code == 0, result.output
+    assert f"removed {orphan}" in result.output and "2 orphaned file(s) removed" in result.output
+    with app.app_context():
+        assert [key for key, _ in get_store().keys()] == [kept]
