@@ -40,10 +40,13 @@ class S3FileStore:
             # Many S3-compatible stores reject the CRC checksums newer boto3 sends by default.
             request_checksum_calculation="when_required", response_checksum_validation="when_required",
         )
-        self.client = boto3.session.Session().client(
-            "s3", endpoint_url=endpoint_url or None, region_name=region or "us-east-1",
-            aws_access_key_id=access_key or None, aws_secret_access_key=secret_key or None, config=config,
-        )
+        session = boto3.session.Session()
+        arguments = dict(endpoint_url=endpoint_url or None, region_name=region or "us-east-1",
+                         aws_access_key_id=access_key or None, aws_secret_access_key=secret_key or None)
+        self.client = session.client("s3", config=config, **arguments)
+        # /healthz must answer within a load balancer's probe timeout: one quick try, no retries.
+        self.probe = session.client("s3", config=config.merge(Config(
+            retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=2, read_timeout=2)), **arguments)
         self.transfer = TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, max_concurrency=CONCURRENCY)
         self.transfer.max_in_memory_upload_chunks = IN_MEMORY_PARTS  # s3transfer's bound on buffered parts
 
@@ -151,7 +154,7 @@ class S3FileStore:
 
     def check(self) -> str:
         try:
-            self.client.head_bucket(Bucket=self.bucket)
+            self.probe.head_bucket(Bucket=self.bucket)
         except _errors():
             return "unavailable"
         return "ok"
