@@ -110,3 +110,9 @@ def test_cleanup_removes_orphaned_objects_and_aborted_uploads_from_s3(app, logge
     assert f"removed {orphan}" in result.output and "2 orphaned file(s) removed" in result.output
     with app.app_context():
         assert [key for key, _ in get_store().keys()] == [kept]
+
+
+def test_cleanup_says_so_when_the_object_store_is_down(app, db, s3_store, monkeypatch):
+    monkeypatch.setitem(app.config, "FILE_STORAGE_S3_ENDPOINT", f"http://127.0.0.1:{free_port()}")
+    result = app.test_cli_runner().invoke(args=["assignments", "cleanup-files"])
+    assert result.exit_code != 0 and "the file store cannot be reached" in result.output
