@@ -57,6 +57,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.cli.add_command(assignments.cli)
     app.cli.add_command(privacy.cli)
     app.cli.add_command(reporting.cli)
+    from app.files.cli import cli as files_cli
+
+    app.cli.add_command(files_cli)
 
     from app.errors import register_error_handlers
     from app.security import register_security

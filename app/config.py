@@ -80,6 +80,17 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # Uploaded files; a directory that several app servers may share (default <instance>/files)
     FILE_STORAGE_DIR = os.environ.get("FILE_STORAGE_DIR")
+    # Unset: the directory above. s3://bucket/prefix: an S3-compatible object store (app/files/s3.py)
+    FILE_STORAGE_URL = os.environ.get("FILE_STORAGE_URL")
+    FILE_STORAGE_S3_ENDPOINT = os.environ.get("FILE_STORAGE_S3_ENDPOINT")  # e.g. https://obs.eu-de.otc.t-systems.com
+    FILE_STORAGE_S3_REGION = os.environ.get("FILE_STORAGE_S3_REGION")
+    # Unset: boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws, instance role)
+    FILE_STORAGE_S3_ACCESS_KEY = os.environ.get("FILE_STORAGE_S3_ACCESS_KEY")
+    FILE_STORAGE_S3_SECRET_KEY = os.environ.get("FILE_STORAGE_S3_SECRET_KEY")
+    FILE_STORAGE_S3_ADDRESSING = os.environ.get("FILE_STORAGE_S3_ADDRESSING", "path")  # or "virtual"
+    # "stream" (default): downloads go through the app; "presigned": redirect to a short-lived URL
+    FILE_DOWNLOAD_REDIRECT = os.environ.get("FILE_DOWNLOAD_REDIRECT", "stream")
+    FILE_DOWNLOAD_URL_SECONDS = int(os.environ.get("FILE_DOWNLOAD_URL_SECONDS", "60"))
     TRAINER_NOTIFICATIONS = os.environ.get("TRAINER_NOTIFICATIONS", "immediate")  # or "digest"
     PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
     INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))  # cohort invitation links
@@ -114,6 +125,11 @@ class Config:
             app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'campus.sqlite3'}"
         if not app.config.get("FILE_STORAGE_DIR"):
             app.config["FILE_STORAGE_DIR"] = str(instance / "files")
+        storage_url = app.config.get("FILE_STORAGE_URL")
+        if storage_url and not storage_url.startswith(("s3://", "file://")):
+            raise ConfigError(f"FILE_STORAGE_URL must be s3://bucket/prefix (or file:///folder), not {storage_url!r}.")
+        if app.config.get("FILE_DOWNLOAD_REDIRECT", "stream") not in {"stream", "presigned"}:
+            raise ConfigError("FILE_DOWNLOAD_REDIRECT must be 'stream' or 'presigned'.")
         if not app.config.get("MAIL_DIR"):
             app.config["MAIL_DIR"] = str(instance / "mail")
         if not app.config.get("SECRET_KEY"):
@@ -129,6 +145,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    FILE_STORAGE_URL = None  # the tests that want S3 start their own server (tests/s3server.py)
+    FILE_DOWNLOAD_REDIRECT = "stream"
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_RATE_LIMIT = "1000 per minute"
     PASSWORD_RESET_RATE_LIMIT = "1000 per minute"  # nosec B105 - a rate limit, not a password

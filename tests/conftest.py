@@ -234,3 +234,13 @@ def smtp_server(app):
     finally:
         app.config.update(saved)
         controller.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 API server (moto_server on 127.0.0.1), one per test session and worker."""
+    from tests.s3server import MotoServer
+
+    server = MotoServer().start()
+    yield server
+    server.stop()

@@ -14,9 +14,12 @@ cli = AppGroup("assignments", help="Assignment submissions: file clean-up, train
 def cleanup_files_command(min_age_minutes: int, dry_run: bool) -> None:
     """Remove stored files that no submission refers to (run it from cron)."""
     from app.assignments.services import remove_orphaned_files
-    from app.assignments.storage import get_store
+    from app.files import StorageUnavailable, get_store
 
-    removed = remove_orphaned_files(get_store(), min_age_seconds=min_age_minutes * 60, dry_run=dry_run)
+    try:
+        removed = remove_orphaned_files(get_store(), min_age_seconds=min_age_minutes * 60, dry_run=dry_run)
+    except StorageUnavailable as exc:
+        raise click.ClickException(f"the file store cannot be reached: {exc}")
     for key in removed:
         click.echo(("would remove " if dry_run else "removed ") + key)
     click.echo(f"{len(removed)} orphaned file(s) {'found' if dry_run else 'removed'}")

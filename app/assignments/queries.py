@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import Role, User
 from app.assignments.access import graded_cohort_ids
 from app.assignments.models import WAITING, Submission, SubmissionStatus, SubmissionVersion
-from app.assignments.storage import FileStore
+from app.files import FileStore
 from app.catalogue.models import Assignment, Module
 from app.cohorts.models import Cohort, Enrolment
 from app.extensions import db

@@ -2,7 +2,7 @@
 file downloads and the ZIP export."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -12,7 +12,8 @@ from app.assignments import queries, services
 from app.assignments.access import can_download_file, can_grade, can_grade_cohort, graded_cohorts
 from app.assignments.forms import QueueFilterForm, SubmissionForm, grading_form_class
 from app.assignments.models import Decision, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
-from app.assignments.storage import get_store
+from app.files import StorageUnavailable, get_store
+from app.files.download import send_stored_file
 from app.catalogue.markdown import render_user_markdown
 from app.catalogue.models import Assignment
 from app.cohorts.models import Cohort
@@ -151,11 +152,12 @@ def download(file_id: int):
     if not can_download_file(current_user, row):
         abort(404)
     try:
-        stream = get_store().open(row.storage_key)
+        return send_stored_file(row.storage_key, filename=row.filename, content_type=row.content_type, etag=row.sha256)
+    except StorageUnavailable:
+        current_app.logger.exception("file store unavailable for a download")
+        abort(503)
     except (OSError, KeyError):
         abort(404)
-    return send_file(stream, mimetype=row.content_type, as_attachment=True, download_name=row.filename,
-                     max_age=0, etag=row.sha256)
 
 
 # ---------------------------------------------------------------- trainers

@@ -20,7 +20,7 @@ from app.assignments import filetypes, rules
 from app.assignments.models import (
     EDITABLE, Decision, Grading, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion,
 )
-from app.assignments.storage import FileStore, FileTooLarge
+from app.files import FileStore, FileTooLarge, StorageUnavailable
 from app.catalogue.models import Assignment
 from app.cohorts.models import Cohort, Enrolment
 from app.db import add_unless_duplicate, utcnow
@@ -174,6 +174,11 @@ def add_draft_file(submission: Submission, upload: Upload, store: FileStore, now
         stored = store.save(upload.stream, max_bytes=max_file_bytes(assignment))
     except FileTooLarge as exc:
         raise UploadRejected(_("„%(name)s“ ist zu groß: höchstens %(mb)s MB je Datei.", name=upload.filename, mb=_megabytes(exc.limit)))
+    except StorageUnavailable:
+        current_app.logger.exception("the file store refused or could not be reached")
+        raise UploadRejected(_("„%(name)s“ konnte gerade nicht gespeichert werden, weil der Dateispeicher nicht erreichbar ist. "
+                               "Ihr Text ist gespeichert; bitte laden Sie die Datei in ein paar Minuten noch einmal hoch.",
+                               name=upload.filename))
     except OSError:
         current_app.logger.exception("could not store an uploaded file")
         raise UploadRejected(_("„%(name)s“ konnte nicht gespeichert werden. Bitte versuchen Sie es noch einmal.", name=upload.filename))
@@ -446,12 +451,12 @@ def send_trainer_digest(now: datetime | None = None) -> int:
 def remove_orphaned_files(store, min_age_seconds: float = 3600, dry_run: bool = False) -> list[str]:
     """Deletes stored files that no row refers to (a crash between write and commit, removed
     draft files). Young files are left alone: their row may be about to be committed."""
-    from app.assignments.storage import age_seconds
+    import time
 
     referenced = set(db.session.scalars(select(SubmissionFile.storage_key).distinct()))
     removed = []
     for key, mtime in list(store.keys()):
-        if key in referenced or age_seconds(mtime) < min_age_seconds:
+        if key in referenced or time.time() - mtime < min_age_seconds:
             continue
         if not dry_run:
             store.remove_leftover(key)

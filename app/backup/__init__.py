@@ -10,8 +10,10 @@ from flask.cli import AppGroup
 cli = AppGroup("backup", help="Consistent backups of the database and the file store.")
 
 
-def _store() -> str | None:
-    return current_app.config.get("FILE_STORAGE_DIR")
+def _store():
+    from app.files import get_store
+
+    return get_store()
 
 
 @cli.command("create")

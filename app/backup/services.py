@@ -2,8 +2,11 @@
 
 SQLite: the online backup API copies a consistent snapshot while the app keeps running.
 PostgreSQL: `pg_dump --format=custom` (a consistent snapshot by MVCC) and `pg_restore --clean`.
-The file store (uploads) is copied next to it; a manifest records what was saved, with SHA-256
-checksums, so a restore can check the backup before touching anything."""
+The file store (uploads; local directory or S3, through app.files) is copied next to it, one file
+per stored object under files/<2 hex>/<key>; a manifest records what was saved, with SHA-256
+checksums, so a restore can check the backup before touching anything. A restore writes every
+saved file back into the configured store — so a backup of a local store can be restored into S3
+and the other way round — and then removes the objects the backup does not know."""
 from __future__ import annotations
 
 import hashlib
@@ -16,6 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+
+from app.files.store import CHUNK, TMP, FileStore
 
 MANIFEST = "manifest.json"
 
@@ -48,7 +53,7 @@ def _pg_args(url) -> tuple[list[str], dict]:
     return args, env
 
 
-def create_backup(database_uri: str, file_store: str | None, target: Path) -> dict:
+def create_backup(database_uri: str, file_store: FileStore | None, target: Path) -> dict:
     target.mkdir(parents=True, exist_ok=True)
     if any(target.iterdir()):
         raise BackupError(f"{target} is not empty")
@@ -76,11 +81,8 @@ def create_backup(database_uri: str, file_store: str | None, target: Path) -> di
     else:
         raise BackupError(f"unsupported database {url.get_backend_name()}")
     files[destination.name] = _sha256(destination)
-    if file_store and Path(file_store).is_dir():
-        shutil.copytree(file_store, target / "files")
-        for path in sorted((target / "files").rglob("*")):
-            if path.is_file():
-                files[str(path.relative_to(target))] = _sha256(path)
+    if file_store is not None:
+        files.update(_copy_files_out(file_store, target))
     manifest = {"created_at": datetime.now(timezone.utc).isoformat(), "database": kind, "files": files}
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return manifest
@@ -98,7 +100,40 @@ def verify_backup(source: Path) -> dict:
     return manifest
 
 
-def restore_backup(database_uri: str, file_store: str | None, source: Path) -> dict:
+def _copy_files_out(store: FileStore, target: Path) -> dict[str, str]:
+    files = {}
+    for key, _mtime in list(store.keys()):
+        if key.startswith(f"{TMP}/"):
+            continue  # a write that never finished
+        name = f"files/{key[:2]}/{key}"
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        try:
+            with store.open(key) as source, path.open("xb") as out:
+                while chunk := source.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+        except FileNotFoundError:
+            path.unlink(missing_ok=True)  # deleted while we listed
+            continue
+        files[name] = digest.hexdigest()
+    return files
+
+
+def _copy_files_in(store: FileStore, source: Path, manifest: dict) -> None:
+    saved = {name.rsplit("/", 1)[1]: name for name in manifest["files"] if name.startswith("files/")}
+    for key, name in sorted(saved.items()):
+        with (source / name).open("rb") as stream:
+            stored = store.put(key, stream)
+        if stored.sha256 != manifest["files"][name]:
+            raise BackupError(f"restoring {name} failed: the stored checksum differs")
+    for key, _mtime in list(store.keys()):
+        if key not in saved:
+            store.remove_leftover(key)
+
+
+def restore_backup(database_uri: str, file_store: FileStore | None, source: Path) -> dict:
     """Replaces the database and the file store with the backup. Stop the app servers first."""
     manifest = verify_backup(source)
     url = make_url(database_uri)
@@ -120,16 +155,6 @@ def restore_backup(database_uri: str, file_store: str | None, source: Path) -> d
                                 env=env, capture_output=True, text=True)  # nosec B603 - fixed tool, arguments from our configuration
         if result.returncode:
             raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
-    if file_store:
-        store = Path(file_store)
-        if (source / "files").is_dir():
-            staging = store.with_name(store.name + ".restoring")
-            shutil.rmtree(staging, ignore_errors=True)
-            shutil.copytree(source / "files", staging)
-            old = store.with_name(store.name + ".before-restore")
-            shutil.rmtree(old, ignore_errors=True)
-            if store.exists():
-                store.rename(old)
-            staging.rename(store)
-            shutil.rmtree(old, ignore_errors=True)
+    if file_store is not None:
+        _copy_files_in(file_store, source, manifest)
     return manifest

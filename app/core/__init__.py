@@ -1,8 +1,6 @@
 """Pages that belong to no feature: start page, health check, language switch."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
@@ -11,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from app.core.legal import legal_html
+from app.files import get_store
 from app.extensions import csrf, db
 
 bp = Blueprint("core", __name__)
@@ -26,7 +25,8 @@ def index():
 @bp.get("/healthz")
 @csrf.exempt
 def healthz():
-    """For load balancers: the database answers and the file store is writable."""
+    """For load balancers: the database answers and the file store is writable (local) or its
+    bucket answers (S3)."""
     checks, status = {}, 200
     try:
         db.session.execute(text("SELECT 1"))
@@ -35,14 +35,10 @@ def healthz():
         db.session.rollback()
         current_app.logger.warning("health check: database unreachable: %s", exc)
         checks["database"], status = "unreachable", 503
-    store = Path(current_app.config["FILE_STORAGE_DIR"])
-    try:
-        store.mkdir(parents=True, exist_ok=True)
-        checks["files"] = "ok" if os.access(store, os.W_OK) else "not writable"
-    except OSError as exc:
-        current_app.logger.warning("health check: file store %s unusable: %s", store, exc)
-        checks["files"] = "unavailable"
+    store = get_store()
+    checks["files"] = store.check()
     if checks["files"] != "ok":
+        current_app.logger.warning("health check: file store %r: %s", store, checks["files"])
         status = 503
     return jsonify({"status": "ok" if status == 200 else "error", **checks}), status
 

@@ -32,7 +32,7 @@ def purge_tokens_command() -> None:
 @click.argument("target", type=click.Path(dir_okay=False, writable=True))
 def export_command(email: str, target: str) -> None:
     """Write everything about an account into a ZIP (for a request that came by letter)."""
-    from app.assignments.storage import get_store
+    from app.files import get_store
     from app.audit import services as audit
     from app.extensions import db
     from app.privacy.export import collect, write_zip
@@ -52,7 +52,7 @@ def export_command(email: str, target: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def delete_account_command(email: str, yes: bool) -> None:
     """Erase an account's personal data (keeps the anonymous figures and certificate numbers)."""
-    from app.assignments.storage import get_store
+    from app.files import get_store
     from app.errors import DomainError
     from app.extensions import db
     from app.privacy.services import delete_account, remove_files

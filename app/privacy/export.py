@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from app.accounts.models import PasswordResetToken, User
 from app.api.models import ApiToken
 from app.assignments.models import Submission, SubmissionFile
-from app.assignments.storage import FileStore
+from app.files import FileStore, StorageUnavailable
 from app.audit.models import AuditEvent
 from app.catalogue.models import Assignment, Course, Lesson, Module, Quiz
 from app.certificates.models import Certificate
@@ -245,7 +245,8 @@ def _file_entries(document: dict) -> list[dict]:
 def write_zip(document: dict, store: FileStore, target: IO[bytes]) -> dict:
     """Writes `daten.json` (the document from `collect`) and every uploaded file into `target`;
     needs no database, so the caller can end its transaction first. A file missing from the store
-    is marked `"missing": true` instead of failing the whole export."""
+    is marked `"missing": true` instead of failing the whole export; a store that cannot be
+    reached fails it (StorageUnavailable), so no export claims files missing that are not."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for entry in _file_entries(document):
             key = entry.pop("_storage_key")
@@ -253,6 +254,8 @@ def write_zip(document: dict, store: FileStore, target: IO[bytes]) -> dict:
                 with store.open(key) as source, archive.open(entry["path_in_zip"], "w") as out:
                     while chunk := source.read(1024 * 1024):
                         out.write(chunk)
+            except StorageUnavailable:
+                raise
             except (OSError, KeyError):
                 entry["missing"] = True
                 entry["path_in_zip"] = None

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, logout_user
 
 from app import navigation
 from app.accounts.models import Role, User
-from app.assignments.storage import get_store
+from app.files import StorageUnavailable, get_store
 from app.audit import services as audit
 from app.db import utcnow
 from app.errors import DomainError
@@ -39,7 +39,13 @@ def download():
     document = export.collect(current_user)
     db.session.commit()  # nothing to write yet: ends the reading transaction before the files are copied
     spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # larger exports go to disk
-    export.write_zip(document, get_store(), spool)
+    try:
+        export.write_zip(document, get_store(), spool)
+    except StorageUnavailable:
+        current_app.logger.exception("file store unavailable for a data export")
+        flash(_("Ihre Daten konnten gerade nicht zusammengestellt werden, weil der Dateispeicher nicht erreichbar ist. "
+                "Bitte versuchen Sie es in ein paar Minuten noch einmal."), "error")
+        return redirect(url_for("privacy.index"))
     audit.record("data_exported", actor=current_user, obj=current_user, files=sum(
         len(s["draft_files"]) + sum(len(v["files"]) for v in s["versions"]) for s in document["submissions"]))
     db.session.commit()

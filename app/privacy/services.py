@@ -24,7 +24,7 @@ from app.accounts.models import PasswordResetToken, Role, User, _new_session_non
 from app.accounts.passwords import verify_password
 from app.api.models import ApiToken
 from app.assignments.models import Grading, Submission, SubmissionFile, SubmissionVersion
-from app.assignments.storage import FileStore
+from app.files import FileStore
 from app.audit import services as audit
 from app.certificates.models import Certificate
 from app.cohorts.models import Enrolment, EnrolmentStatus, Invitation, cohort_trainers

@@ -9,7 +9,7 @@ import time
 from sqlalchemy import select
 
 from app.assignments.models import Submission, SubmissionVersion
-from app.assignments.storage import LocalFileStore
+from app.files.local import LocalFileStore
 from app.mail.services import deliver_pending
 from tests.assignments.conftest import browser_for, pdf_bytes, stored_files, upload
 

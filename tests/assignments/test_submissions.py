@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.assignments import storage
+from app.files import local as storage
 from app.assignments.models import ImmutableRecordError, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
 from tests.assignments.conftest import URL, browser_for, docx_bytes, exe_bytes, odt_bytes, pdf_bytes, stored_files, upload
 

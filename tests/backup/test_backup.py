@@ -1,6 +1,8 @@
-"""backup create / restore round trip, on SQLite and (in the PostgreSQL pass) on PostgreSQL."""
+"""backup create / restore round trip, on SQLite and (in the PostgreSQL pass) on PostgreSQL, with
+the files in a local directory and in S3 (moto_server)."""
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -10,22 +12,33 @@ from app import create_app
 from app.accounts.models import Role, User
 from app.config import TestConfig
 from app.extensions import db
+from app.files import get_store
 from tests.conftest import worker_id
 from tests.databases import fresh_database
 
 
-@pytest.fixture()
+@pytest.fixture(params=["local", "s3"])
 def backup_app(request, tmp_path):
     url = fresh_database(tmp_path, f"backup_{worker_id(request)}")
     settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
-    store = tmp_path / "files"
-    store.mkdir()
-    app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url, "FILE_STORAGE_DIR": str(store)})
+    settings.update(SQLALCHEMY_DATABASE_URI=url, FILE_STORAGE_DIR=str(tmp_path / "files"))
+    if request.param == "s3":
+        server = request.getfixturevalue("s3_server")
+        settings.update(server.settings(server.new_bucket()))
+    app = create_app(settings)
     with app.app_context():
         db.create_all()
-        yield app, store
+        yield app, get_store()
         db.session.remove()
         db.engine.dispose()
+
+
+def contents(store) -> dict[str, bytes]:
+    result = {}
+    for key, _ in store.keys():
+        with store.open(key) as handle:
+            result[key] = handle.read()
+    return result
 
 
 def users() -> list[str]:
@@ -36,25 +49,23 @@ def test_round_trip_restores_database_and_files(backup_app, tmp_path):
     app, store = backup_app
     db.session.add(User(email="lena@example.net", name="Lena", role=Role.LEARNER))
     db.session.commit()
-    (store / "ab").mkdir()
-    (store / "ab" / "abc123").write_bytes(b"Abgabe Version 1")
+    kept = store.save(io.BytesIO(b"Abgabe Version 1"))
     runner = app.test_cli_runner()
     result = runner.invoke(args=["backup", "create", str(tmp_path / "backup")])
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
-    assert "files/ab/abc123" in manifest["files"]
+    assert f"files/{kept.key[:2]}/{kept.key}" in manifest["files"]
 
     db.session.add(User(email="spaeter@example.net", name="Später", role=Role.LEARNER))
     db.session.execute(User.__table__.delete().where(User.email == "lena@example.net"))
     db.session.commit()
-    (store / "ab" / "abc123").unlink()
-    (store / "neu").write_bytes(b"nach dem Backup")
+    store.delete(kept.key)
+    store.save(io.BytesIO(b"nach dem Backup"))
 
     result = runner.invoke(args=["backup", "restore", str(tmp_path / "backup"), "--yes"])
     assert result.exit_code == 0, result.output
     assert users() == ["lena@example.net"]
-    assert (store / "ab" / "abc123").read_bytes() == b"Abgabe Version 1"
-    assert not (store / "neu").exists()
+    assert contents(store) == {kept.key: b"Abgabe Version 1"}
 
 
 def test_damaged_backup_is_refused_before_anything_changes(backup_app, tmp_path):

@@ -1,6 +1,7 @@
-"""Two gunicorn app servers on different ports, one PostgreSQL database, Redis for rate limits:
-a session started on one is valid on the other, a file uploaded through one is served by the
-other, and the login rate limit counts across both."""
+"""Two gunicorn app servers on different ports, one PostgreSQL database, Redis for rate limits,
+the files in a shared directory or (second run) in S3 (moto_server on 127.0.0.1): a session
+started on one is valid on the other, a file uploaded through one is served by the other, and
+the login rate limit counts across both."""
 from __future__ import annotations
 
 import http.cookiejar
@@ -78,20 +79,53 @@ class Client:
         return self.request(url, {**data, "csrf_token": self.token}, files)
 
 
-@pytest.fixture(scope="module")
+# Opens the second module of the test course for the demo learner and lets its assignment take
+# PDF files, through the app's own services (the test course's assignment takes text only).
+PREPARE_UPLOADS = """
+from sqlalchemy import select
+from app import create_app
+from app.accounts.models import User
+from app.catalogue.models import Assignment, Module
+from app.cohorts.models import Enrolment
+from app.extensions import db
+from app.progress.models import ItemType
+from app.progress.services import complete_item
+
+app = create_app()
+with app.app_context():
+    learner = db.session.scalar(select(User).where(User.email == "learner@example.org"))
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == learner.id))
+    first = db.session.scalar(select(Module).where(Module.slug == "01-grundlagen"))
+    for lesson in first.lessons:
+        complete_item(enrolment, ItemType.LESSON, lesson.id, first)
+    for quiz in first.quizzes:
+        complete_item(enrolment, ItemType.QUIZ, quiz.id, first)
+    assignment = db.session.scalar(select(Assignment).where(Assignment.slug == "reflexion"))
+    assignment.settings = {**assignment.settings, "submission": "both", "file_types": ["pdf"], "max_file_mb": 2}
+    db.session.commit()
+"""
+ASSIGNMENT = "/kurse/kurz-kurs/02-abschluss/aufgaben/reflexion"
+
+
+@pytest.fixture(scope="module", params=["shared directory", "s3"])
 def servers(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("two-servers")
     url = fresh_database(tmp, f"deploy_{worker_id(request)}")
+    storage = {"FILE_STORAGE_DIR": str(tmp / "shared-files")}
+    if request.param == "s3":
+        s3 = request.getfixturevalue("s3_server")
+        storage = s3.environment_for(s3.new_bucket())
     env = {
         **os.environ, "DATABASE_URL": url, "SECRET_KEY": "shared-secret-for-both-servers", "APP_ENV": "production",
         "SESSION_COOKIE_SECURE": "0", "RATELIMIT_STORAGE_URI": REDIS_URL, "LOGIN_RATE_LIMIT": "6 per minute",
-        "FILE_STORAGE_DIR": str(tmp / "shared-files"), "COURSES_DIR": str(ROOT / "tests" / "data" / "courses"),
+        **storage, "COURSES_DIR": str(ROOT / "tests" / "data" / "courses"),
         "MAIL_DIR": str(tmp / "mail"), "DEMO_PASSWORD": "ein-sicheres-passwort",
         "CERTIFICATE_SIGNING_KEY": os.environ.get("CERTIFICATE_SIGNING_KEY", ""),
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     for command in (["db", "upgrade"], ["courses", "import", str(ROOT / "tests" / "data" / "courses")], ["demo", "seed", "--course", "kurz-kurs"]):
         subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", PREPARE_UPLOADS], cwd=ROOT, env=env, check=True, capture_output=True)
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -145,3 +179,26 @@ def test_the_login_rate_limit_counts_across_both_servers(servers):
         statuses.append(login(client, base, password="falsch-falsch-falsch"))
     assert statuses[:6] == [401] * 6
     assert statuses[6:] == [429, 429]
+
+
+def test_a_file_uploaded_through_one_server_is_downloaded_from_the_other(servers, request):
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()  # the rate-limit test used up the logins
+    first, second = servers
+    client = Client()
+    assert login(client, first) == 302
+    client.request(f"{first}{ASSIGNMENT}")
+    content = b"%PDF-1.4\n" + bytes(range(256)) * 4096 + b"\n%%EOF\n"  # 1 MB
+    status, _ = client.post(f"{first}{ASSIGNMENT}", {"text": "Mit Anhang", "action": "save"},
+                            files={"files": ("bericht.pdf", content, "application/pdf")})
+    assert status == 302
+    _, page = client.request(f"{second}{ASSIGNMENT}")
+    [link] = re.findall(r'href="(/abgaben/dateien/\d+)"', page)
+    with client.opener.open(f"{second}{link}", timeout=20) as response:
+        assert response.status == 200 and response.read() == content
+    if request.node.callspec.params["servers"] == "s3":  # the bytes are in the bucket, not on a disk
+        s3 = request.getfixturevalue("s3_server").client()
+        sizes = [item["Size"] for bucket in s3.list_buckets()["Buckets"]
+                 for item in s3.list_objects_v2(Bucket=bucket["Name"], Prefix="dateien/").get("Contents", [])]
+        assert len(content) in sizes

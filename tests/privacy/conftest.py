@@ -52,7 +52,7 @@ def build_rich_learner(db, make, district_ags: str = "12054", name: str = "Petra
                        municipality: str = "Stadt Brandenburg") -> Rich:
     from app.accounts.services import request_password_reset, update_profile
     from app.assignments import services as assignments
-    from app.assignments.storage import get_store
+    from app.files import get_store
     from app.catalogue.models import Quiz
     from app.quizzes.services import start_attempt, submit_attempt
 

@@ -158,7 +158,7 @@ ROUTES: dict[str, list[Case]] = {
 def build_world(db, make, app) -> dict:
     """The learner with an attempt, a handed-in file and a certificate; everyone else around."""
     from app.assignments import services as assignments
-    from app.assignments.storage import get_store
+    from app.files import get_store
     from app.catalogue.models import Assignment, Module, Quiz
     from app.certificates.services import issue_certificate
     from app.quizzes import services as quizzes

@@ -1,4 +1,5 @@
-"""The file store: atomic writes, checksums, size limits, nothing half-written after a failure."""
+"""The local file store's own guarantees (fsync, the directory layout); the behaviour both stores
+share is in test_contract.py."""
 from __future__ import annotations
 
 import hashlib
@@ -6,8 +7,9 @@ import io
 
 import pytest
 
-from app.assignments import storage
-from app.assignments.storage import FileTooLarge, LocalFileStore
+from app.files import local as storage
+from app.files.local import LocalFileStore
+from app.files.store import CHUNK, FileTooLarge
 from tests.assignments.conftest import stored_files
 
 
@@ -27,7 +29,7 @@ class _BrokenStream(io.BytesIO):
     """Delivers the first chunk, then the connection drops."""
 
     def __init__(self):
-        super().__init__(b"x" * (storage.CHUNK * 3))
+        super().__init__(b"x" * (CHUNK * 3))
         self.calls = 0
 
     def read(self, size=-1):
