@@ -15,9 +15,10 @@ Why not a library such as segno (issue 20, measured 2026-12-06 with `python -m b
   boundary (segno issue #148, open), which every byte-mode payload with room for the terminator
   does, so the data and error correction modules differ (0 of 300 symbols identical); fixing
   the version and the mask cannot help.
-- It is about three times slower: 6.5 ms against 2.2 ms CPU per distinct code, which takes the
-  single-certificate render from about 64 to about 54 per second per core on the shared machine,
-  close to the goal of 50.
+- It is about three times slower: 6.4 ms against 2.0 ms CPU per distinct code, which takes the
+  single-certificate render from 16.5 to 19.1 ms CPU (61 → 52 per second per core, medians of
+  five back-to-back pairs on the shared machine), and below the goal of 50/s in the rounds run
+  under the heaviest load.
 The encoder is held to reportlab's (the reference for every mask), to zbar (decodes), and to
 the symbols already issued (hashes) in tests/certificates/test_qr.py."""
 from __future__ import annotations
