@@ -1,11 +1,26 @@
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import Select
 from markupsafe import Markup, escape
 
 from app.accounts.validators import NotCommonPassword
+from app.regions import LAENDER, choices_by_land
+
+
+def land_choices(codes: Iterable[str] | None = None) -> list[SelectChoice]:
+    """The Länder (all, or those of `codes` in that order) as options: value code, label name."""
+    return [SelectChoice(code, LAENDER[code]) for code in (LAENDER if codes is None else codes)]
+
+
+def district_choices(codes: Iterable[str] | None = None) -> list[SelectChoice]:
+    """The districts (of all Länder, or of those in `codes`), one <optgroup> per Land."""
+    names = None if codes is None else {LAENDER[code] for code in codes if code in LAENDER}
+    return [SelectChoice(ags, label, optgroup=land) for land, districts in choices_by_land().items()
+            if names is None or land in names for ags, label in districts]
 
 
 class LoginForm(FlaskForm):
@@ -78,7 +93,5 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from app.regions import choices_by_land
-
-        self.district_ags.choices = choices_by_land()
+        self.district_ags.choices = district_choices()
 

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SubmitField
+from wtforms import BooleanField, SelectChoice, SelectField, SubmitField
 
+from app.accounts.forms import land_choices
 from app.cohorts.forms import CheckboxList
-from app.regions import LAENDER
 
 
 def role_choices():
-    return [("learner", _l("Lernende:r")), ("trainer", _l("Trainer:in")), ("agency", _l("Agentur")), ("admin", _l("Administration"))]
+    return [SelectChoice("learner", _l("Lernende:r")), SelectChoice("trainer", _l("Trainer:in")), SelectChoice("agency", _l("Agentur")),
+            SelectChoice("admin", _l("Administration"))]
 
 
 class RoleForm(FlaskForm):
@@ -26,7 +27,7 @@ class ActiveForm(FlaskForm):
 
 
 class LandsForm(FlaskForm):
-    lands = CheckboxList(_l("Länder, deren Zahlen diese Person sieht"), choices=list(LAENDER.items()))
+    lands = CheckboxList(_l("Länder, deren Zahlen diese Person sieht"), choices=land_choices())
     submit_lands = SubmitField(_l("Länder speichern"))
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from app import navigation
 from app.admin.services import setting_enabled
-from app.api import services
+from app.api import schemas, services
 from app.api.forms import RevokeForm, TokenForm
 from app.api.models import ApiToken
 from app.api.openapi import GROUPS, MAX_PER_PAGE, document
@@ -37,7 +37,7 @@ def _error(status: int, name: str, detail: str | None = None, headers: dict | No
     body = {"error": name, "status": status}
     if detail:
         body["detail"] = detail
-    response = jsonify(body)
+    response = jsonify(schemas.ErrorSchema().dump(body))
     response.status_code = status
     response.headers.update(headers or {})
     response.headers["Cache-Control"] = "no-store"
@@ -124,7 +124,7 @@ def _paging() -> tuple[int, int]:
     return _int("page", 1, 1, 1_000_000), _int("per_page", 100, 1, MAX_PER_PAGE)
 
 
-def _page(items: list[dict], total: int, page: int, per_page: int):
+def _page(schema: type, items: list[dict], total: int, page: int, per_page: int):
     last = max((total + per_page - 1) // per_page, 1)
     if page > last:
         return _error(404, "Not Found", f"page: the last page is {last}")
@@ -133,8 +133,8 @@ def _page(items: list[dict], total: int, page: int, per_page: int):
     def link(number: int) -> str:
         return url_for(request.endpoint, **{**args, "page": number, "per_page": per_page}, _external=True)
 
-    response = jsonify({"items": items, "page": page, "per_page": per_page, "total": total, "links": {
-        "self": link(page), "next": link(page + 1) if page < last else None, "prev": link(page - 1) if page > 1 else None}})
+    response = jsonify(schema().dump({"items": items, "page": page, "per_page": per_page, "total": total, "links": {
+        "self": link(page), "next": link(page + 1) if page < last else None, "prev": link(page - 1) if page > 1 else None}}))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -199,7 +199,7 @@ def figures_endpoint():
     f = _filter()
     page, per_page = _paging()
     items = _figures(f, group)
-    return _page(items[(page - 1) * per_page:page * per_page], len(items), page, per_page)
+    return _page(schemas.FigurePageSchema, items[(page - 1) * per_page:page * per_page], len(items), page, per_page)
 
 
 @bp.get("/api/v1/certificates")
@@ -212,13 +212,13 @@ def certificates_endpoint():
     items = []
     for row in rows:
         found = district(row["district"])
-        item = {"number": row["number"], "issued_on": row["issued_at"].date().isoformat(), "status": row["status"].value,
+        item = {"number": row["number"], "issued_on": row["issued_at"].date(), "status": row["status"].value,
                 "course": row["course"], "municipality": row["municipality"], "district": row["district"],
                 "district_name": found.name if found else None, "land": row["land"]}
         if with_names:
             item["name"] = row["name"]
         items.append(item)
-    return _page(items, total, page, per_page)
+    return _page(schemas.CertificatePageSchema, items, total, page, per_page)
 
 
 @bp.get("/api/v1/cohorts")
@@ -228,9 +228,9 @@ def cohorts_endpoint():
     page, per_page = _paging()
     rows, total = queries.cohort_page(f, page, per_page)
     items = [{"id": r["id"], "name": r["name"], "course": r["course"], "course_title": r["course_title"], "land": r["land"],
-              "district": r["district_ags"], "starts_on": r["starts_on"].isoformat(),
-              "ends_on": r["ends_on"].isoformat() if r["ends_on"] else None, "seats": r["seats"]} for r in rows]
-    return _page(items, total, page, per_page)
+              "district": r["district_ags"], "starts_on": r["starts_on"],
+              "ends_on": r["ends_on"], "seats": r["seats"]} for r in rows]
+    return _page(schemas.CohortPageSchema, items, total, page, per_page)
 
 
 # -- token management (web interface, CSRF-protected) -------------------------------------------------

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, TextAreaField
+from wtforms import HiddenField, MultipleFileField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.assignments.models import Decision
@@ -33,8 +33,9 @@ class GradingForm(FlaskForm):
     comment = TextAreaField(_l("Rückmeldung an die Lernende bzw. den Lernenden"), validators=[Optional(), Length(max=20_000)])
     decision = RadioField(
         _l("Entscheidung"),
-        choices=[(Decision.PASSED.value, _l("bestanden")), (Decision.REVISION_REQUESTED.value, _l("Überarbeitung erbeten")),
-                 (Decision.FAILED.value, _l("nicht bestanden"))],
+        choices=[SelectChoice(Decision.PASSED.value, _l("bestanden")),
+                 SelectChoice(Decision.REVISION_REQUESTED.value, _l("Überarbeitung erbeten")),
+                 SelectChoice(Decision.FAILED.value, _l("nicht bestanden"))],
         validators=[InputRequired(message=_l("Bitte wählen Sie eine Entscheidung."))],
     )
 
@@ -51,7 +52,7 @@ def grading_form_class(rubric: list[dict]) -> type[GradingForm]:
     for criterion in rubric:
         attributes[f"level_{criterion['id']}"] = RadioField(
             criterion["criterion"],
-            choices=[(str(i), level["label"]) for i, level in enumerate(criterion["levels"])],
+            choices=[SelectChoice(str(i), level["label"]) for i, level in enumerate(criterion["levels"])],
             validators=[InputRequired(message=_l("Bitte wählen Sie eine Stufe."))],
         )
     return type("RubricGradingForm", (GradingForm,), attributes)

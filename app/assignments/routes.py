@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from wtforms import SelectChoice
 
 from app import navigation
 from app.assignments import queries, services
@@ -188,10 +189,10 @@ def queue():
         abort(404)
     modules = queries.modules_of(cohorts)
     form = QueueFilterForm(request.args)
-    form.cohort.choices = [("", _("Alle Kohorten"))] + [(str(c.id), c.name) for c in cohorts]
-    form.module.choices = [("", _("Alle Module"))] + [(str(m.id), m.title) for m in modules]
-    form.status.choices = [(queries.OPEN, _("Offen (abgegeben, in Prüfung)")), (queries.ALL, _("Alle"))] + [
-        (s.value, services.status_label(s)) for s in SubmissionStatus if s != SubmissionStatus.DRAFT
+    form.cohort.choices = [SelectChoice("", _("Alle Kohorten"))] + [SelectChoice(str(c.id), c.name) for c in cohorts]
+    form.module.choices = [SelectChoice("", _("Alle Module"))] + [SelectChoice(str(m.id), m.title) for m in modules]
+    form.status.choices = [SelectChoice(queries.OPEN, _("Offen (abgegeben, in Prüfung)")), SelectChoice(queries.ALL, _("Alle"))] + [
+        SelectChoice(s.value, services.status_label(s)) for s in SubmissionStatus if s != SubmissionStatus.DRAFT
     ]
     form.status.data = filters.status
     selected_cohort = next((c for c in cohorts if c.id == filters.cohort_id), None)

@@ -5,7 +5,22 @@ code). Here the symbol is built once with mask 0; the other seven masks differ f
 the data modules and the format information, and that difference does not depend on the data, so
 it is computed once per version and applied with XOR on rows held as integers. The penalty rules
 of ISO/IEC 18004 (§7.8.3) then choose the mask. Any mask gives a valid, decodable symbol; the
-penalty only makes it easier to scan."""
+penalty only makes it easier to scan.
+
+Why not a library such as segno (issue 20, measured 2026-12-06 with `python -m bench.qr`, and
+`bench.certificates` back to back with segno patched in; numbers in docs/architecture.md):
+- Issued certificates are immutable snapshots that must re-render to the same bytes, so the
+  encoder must keep producing exactly these symbols. segno 1.6.6 never does for our URLs: it
+  appends a zero codeword after the terminator whenever the bit stream already ends on a byte
+  boundary (segno issue #148, open), which every byte-mode payload with room for the terminator
+  does, so the data and error correction modules differ (0 of 300 symbols identical); fixing
+  the version and the mask cannot help.
+- It is about three times slower: 6.4 ms against 2.0 ms CPU per distinct code, which takes the
+  single-certificate render from 16.5 to 19.1 ms CPU (61 → 52 per second per core, medians of
+  five back-to-back pairs on the shared machine), and below the goal of 50/s in the rounds run
+  under the heaviest load.
+The encoder is held to reportlab's (the reference for every mask), to zbar (decodes), and to
+the symbols already issued (hashes) in tests/certificates/test_qr.py."""
 from __future__ import annotations
 
 import re

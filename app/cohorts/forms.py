@@ -11,8 +11,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.accounts.forms import PlaceholderSelect, ProfileForm, confirm_password_field, new_password_field
-from app.regions import LAENDER, choices_by_land
+from app.accounts.forms import (PlaceholderSelect, ProfileForm, confirm_password_field, district_choices, land_choices,
+                                new_password_field)
 
 
 class CheckboxList(SelectMultipleField):
@@ -24,7 +24,7 @@ class CohortForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
                        description=_l("z. B. „Brandenburg 2027-1“"))
     course_id = SelectField(_l("Kurs"), coerce=int)
-    land = SelectField(_l("Land"), choices=[(code, name) for code, name in LAENDER.items()], validators=[DataRequired()])
+    land = SelectField(_l("Land"), choices=land_choices(), validators=[DataRequired()])
     district_ags = SelectField(_l("Kreis (optional)"), validators=[Optional()], widget=PlaceholderSelect(_l("– ganzes Land –")))
     starts_on = DateField(_l("Beginn"), validators=[DataRequired()])
     ends_on = DateField(_l("Ende"), validators=[Optional()])
@@ -34,7 +34,7 @@ class CohortForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.district_ags.choices = choices_by_land()
+        self.district_ags.choices = district_choices()
 
 
 class InviteForm(FlaskForm):

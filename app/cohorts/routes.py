@@ -10,6 +10,7 @@ from flask_login import current_user, login_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from app import navigation
 from app.accounts.models import Role, User
@@ -71,9 +72,9 @@ def _seat_counts(cohort_ids: list[int]) -> dict[int, int]:
 
 
 def _cohort_form_choices(form: CohortForm) -> None:
-    form.course_id.choices = [(c.id, f"{c.title} ({c.version})") for c in db.session.scalars(
+    form.course_id.choices = [SelectChoice(c.id, f"{c.title} ({c.version})") for c in db.session.scalars(
         select(Course).where(Course.archived_at.is_(None)).order_by(Course.title))]
-    form.trainer_ids.choices = [(u.id, f"{u.name} ({u.email})") for u in db.session.scalars(
+    form.trainer_ids.choices = [SelectChoice(u.id, f"{u.name} ({u.email})") for u in db.session.scalars(
         select(User).where(User.role == Role.TRAINER, User.active.is_(True)).order_by(User.name))]
 
 
@@ -116,7 +117,7 @@ def edit(cohort_id: int):
         form.trainer_ids.data = [t.id for t in cohort.trainers]
         form.course_id.data = cohort.course_id
     if admin:
-        form.course_id.choices = [(cohort.course_id, f"{cohort.course.title} ({cohort.course.version})")]
+        form.course_id.choices = [SelectChoice(cohort.course_id, f"{cohort.course.title} ({cohort.course.version})")]
     if form.validate_on_submit():
         try:
             services.update_cohort(cohort, form.name.data, form.land.data, form.district_ags.data or None,
@@ -302,7 +303,7 @@ def move(cohort_id: int, enrolment_id: int):
         manageable_cohorts(current_user).where(Cohort.course_id == cohort.course_id, Cohort.id != cohort.id).order_by(Cohort.name)
     ).all()
     form = MoveForm()
-    form.target_id.choices = [(c.id, c.name) for c in targets]
+    form.target_id.choices = [SelectChoice(c.id, c.name) for c in targets]
     if form.validate_on_submit():
         target = cohort_or_404(current_user, form.target_id.data)
         try:
@@ -432,7 +433,7 @@ def remind(cohort_id: int):
         .options(selectinload(Enrolment.user)).order_by(User.name)
     ).all()
     form = ReminderForm()
-    form.enrolment_ids.choices = [(e.id, f"{e.user.name} ({e.user.email})") for e in enrolments]
+    form.enrolment_ids.choices = [SelectChoice(e.id, f"{e.user.name} ({e.user.email})") for e in enrolments]
     if request.method == "GET":
         form.subject.data = _("Erinnerung: %(course)s", course=cohort.course.title)
         form.text.data = services.default_reminder_text(cohort)

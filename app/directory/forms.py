@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.accounts.forms import PlaceholderSelect
-from app.regions import LAENDER, choices_by_land
+from app.accounts.forms import PlaceholderSelect, district_choices, land_choices
 
 
 class EntryForm(FlaskForm):
@@ -29,21 +28,21 @@ class EntryForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.district_ags.choices = choices_by_land()
+        self.district_ags.choices = district_choices()
 
 
 class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    land = SelectField(_l("Land"), validators=[Optional()], choices=[("", _l("alle Länder"))] + list(LAENDER.items()))
+    land = SelectField(_l("Land"), validators=[Optional()], choices=[SelectChoice("", _l("alle Länder")), *land_choices()])
     district_ags = SelectField(_l("Kreis"), validators=[Optional()], widget=PlaceholderSelect(_l("alle Kreise")))
     topic = StringField(_l("Thema"), validators=[Optional(), Length(max=60)])
     submit = SubmitField(_l("Suchen"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.district_ags.choices = choices_by_land()
+        self.district_ags.choices = district_choices()
 
 
 class WithdrawForm(FlaskForm):

@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from app import navigation
+from app.accounts.forms import district_choices, land_choices
 from app.directory import queries, services
 from app.directory.access import can_list_self, search_scope
 from app.directory.forms import EntryForm, SearchForm, WithdrawForm
@@ -26,9 +28,8 @@ def search():
         return render_template("directory/closed.html", may_list=can_list_self(current_user), own_entry=own_entry)
     form = SearchForm(request.args)
     if scope is not None:
-        form.land.choices = [("", _("alle meine Länder"))] + [(code, LAENDER[code]) for code in sorted(scope) if code in LAENDER]
-        form.district_ags.choices = {name: items for name, items in form.district_ags.choices.items()
-                                     if any(LAENDER.get(code) == name for code in scope)}
+        form.land.choices = [SelectChoice("", _("alle meine Länder")), *land_choices(c for c in sorted(scope) if c in LAENDER)]
+        form.district_ags.choices = district_choices(scope)
     entries = []
     if form.validate():
         entries = queries.search(scope, land=form.land.data or None, district_ags=form.district_ags.data or None,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from app.accounts.forms import PlaceholderSelect
@@ -28,7 +28,7 @@ class FilterForm(FlaskForm):
                        validate_choice=False)
     kohorte = SelectField(_l("Kohorte"), coerce=_optional_int, validators=[Optional()], widget=PlaceholderSelect(_l("– alle –")),
                           validate_choice=False)
-    raster = SelectField(_l("Zeitraster"), choices=[("month", _l("Monat")), ("quarter", _l("Quartal")), ("year", _l("Jahr"))],
+    raster = SelectField(_l("Zeitraster"), choices=[SelectChoice("month", _l("Monat")), SelectChoice("quarter", _l("Quartal")), SelectChoice("year", _l("Jahr"))],
                          default="month", validators=[Optional()])
 
     def validate_bis(self, field):

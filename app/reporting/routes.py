@@ -10,8 +10,10 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from wtforms import SelectChoice
 
 from app import navigation
+from app.accounts.forms import district_choices, land_choices
 from app.admin.services import setting_enabled
 from app.audit import services as audit
 from app.extensions import db
@@ -37,8 +39,8 @@ def _filters() -> tuple[queries.ReportFilter, FilterForm, str]:
     scope = scope_of(current_user)
     form = FilterForm(request.args)
     lands = sorted(scope) if scope is not None else list(LAENDER)
-    form.land.choices = [(code, LAENDER[code]) for code in lands]
-    form.kurs.choices = [(course_id, title) for course_id, title in queries.courses()]
+    form.land.choices = land_choices(lands)
+    form.kurs.choices = [SelectChoice(course_id, title) for course_id, title in queries.courses()]
     if request.args:
         form.validate()
     f = queries.ReportFilter(lands=scope, start=None if form.von.errors else form.von.data,
@@ -49,8 +51,7 @@ def _filters() -> tuple[queries.ReportFilter, FilterForm, str]:
         else:
             form.land.errors = [*form.land.errors, _("Dieses Land liegt außerhalb Ihres Bereichs.")]
     visible = [f.land] if f.land else lands
-    form.kreis.choices = {LAENDER[code]: [(d.ags, d.label) for d in sorted(districts_in_land(code), key=lambda d: d.name)]
-                          for code in visible}
+    form.kreis.choices = district_choices(visible)
     if form.kreis.data:
         chosen_district = district(form.kreis.data)
         if chosen_district is not None and chosen_district.land in visible:
@@ -58,7 +59,7 @@ def _filters() -> tuple[queries.ReportFilter, FilterForm, str]:
         else:
             form.kreis.errors = [*form.kreis.errors, _("Dieser Kreis liegt außerhalb der Auswahl.")]
     if form.kurs.data is not None and not form.kurs.errors:
-        if form.kurs.data in {c for c, _t in form.kurs.choices}:
+        if form.kurs.data in {c.value for c in form.kurs.choices}:
             f = replace(f, course_id=form.kurs.data)
         else:
             form.kurs.errors = [*form.kurs.errors, _("Unbekannter Kurs.")]
@@ -71,7 +72,7 @@ def _filters() -> tuple[queries.ReportFilter, FilterForm, str]:
                 cohorts = chosen + cohorts
         else:
             form.kohorte.errors = [*form.kohorte.errors, _("Unbekannte Kohorte.")]
-    form.kohorte.choices = [(c["id"], c["name"]) for c in cohorts]
+    form.kohorte.choices = [SelectChoice(c["id"], c["name"]) for c in cohorts]
     granularity = form.raster.data if form.raster.data in ("month", "quarter", "year") else "month"
     return f, form, granularity
 

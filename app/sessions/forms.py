@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField, TimeField
+from wtforms import (DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField,
+                     TimeField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.sessions.attendance import ABSENT, EXCUSED, PRESENT
 
 
 def mode_choices():
-    return [("online", _l("online (Videokonferenz)")), ("on_site", _l("vor Ort"))]
+    return [SelectChoice("online", _l("online (Videokonferenz)")), SelectChoice("on_site", _l("vor Ort"))]
 
 
 class SessionForm(FlaskForm):
@@ -38,7 +39,7 @@ class SessionForm(FlaskForm):
 
 
 def status_choices():
-    return [(PRESENT, _l("anwesend")), (EXCUSED, _l("entschuldigt")), (ABSENT, _l("abwesend"))]
+    return [SelectChoice(PRESENT, _l("anwesend")), SelectChoice(EXCUSED, _l("entschuldigt")), SelectChoice(ABSENT, _l("abwesend"))]
 
 
 def attendance_form(enrolments, current: dict[int, str]):

@@ -1,17 +1,24 @@
 """iCalendar (RFC 5545) files for sessions: one event, or a cohort's feed. Pure: no Flask, no DB.
 
-Times are written in UTC (`…Z`), which every calendar converts to its own zone, so no VTIMEZONE
-block is needed and a daylight-saving change between two sessions cannot shift either of them.
-Text values are escaped (§3.3.11) and lines folded at 75 octets without splitting a UTF-8
-character (§3.1); lines end in CRLF."""
+Written with the `icalendar` library, which does the escaping (§3.3.11), the folding at 75 octets
+without splitting a UTF-8 character (§3.1) and the CRLF line ends. Start and end are written as
+Europe/Berlin wall-clock times with a VTIMEZONE for Europe/Berlin (generated from the zoneinfo
+database for the years the events span), which is what Outlook, Thunderbird and Google Calendar
+write themselves: the entry shows "09:00 Berlin" in every calendar, and a daylight-saving change
+between two sessions shifts neither. DTSTAMP and LAST-MODIFIED are UTC, as §3.8.7 requires."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import icalendar
 
 PRODID = "-//Smart City Campus//Termine//DE"
-MAX_OCTETS = 75
+BERLIN = ZoneInfo("Europe/Berlin")
+# Control characters are not allowed in TEXT values (§3.3.11) and icalendar passes them through.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -28,78 +35,62 @@ class Event:
     last_modified: datetime | None = None
 
 
-def escape_text(value: str) -> str:
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = _CONTROL.sub("", value)
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\n", "\\n")
+def _text(value: str) -> str:
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def format_utc(value: datetime) -> str:
+def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("naive datetime in an iCalendar file")
-    return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return value
 
 
-def fold(line: str) -> str:
-    """One content line, folded: no physical line longer than 75 octets (CRLF not counted);
-    continuation lines start with a space."""
-    encoded = line.encode("utf-8")
-    if len(encoded) <= MAX_OCTETS:
-        return line
-    parts: list[str] = []
-    current = ""
-    size = 0
-    limit = MAX_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append(current)
-            current, size, limit = "", 0, MAX_OCTETS - 1  # the leading space takes one octet
-        current += char
-        size += width
-    parts.append(current)
-    return "\r\n ".join(parts)
+def _utc(value: datetime) -> datetime:
+    return _aware(value).astimezone(timezone.utc)
 
 
-def _uri(value: str) -> str:
-    return _CONTROL.sub("", value.replace("\r", "").replace("\n", ""))
+@lru_cache(maxsize=16)
+def _berlin(first_year: int, last_year: int) -> icalendar.Timezone:
+    """VTIMEZONE for Europe/Berlin covering 1 January `first_year` to 1 January `last_year`
+    (building it walks the zoneinfo transitions, so it is built once per span)."""
+    return icalendar.Timezone.from_tzinfo(BERLIN, tzid="Europe/Berlin",
+                                          first_date=date(first_year, 1, 1), last_date=date(last_year, 1, 1))
 
 
-def _event_lines(event: Event, stamp: str) -> list[str]:
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{escape_text(event.uid)}",
-        f"DTSTAMP:{stamp}",
-        f"SEQUENCE:{int(event.sequence)}",
-        f"DTSTART:{format_utc(event.starts_at)}",
-        f"DTEND:{format_utc(event.ends_at)}",
-        f"SUMMARY:{escape_text(event.summary)}",
-    ]
+def _vevent(event: Event, now: datetime) -> icalendar.Event:
+    vevent = icalendar.Event()
+    vevent.add("uid", _text(event.uid))
+    vevent.add("dtstamp", now)
+    vevent.add("sequence", int(event.sequence))
+    vevent.add("dtstart", _aware(event.starts_at).astimezone(BERLIN))
+    vevent.add("dtend", _aware(event.ends_at).astimezone(BERLIN))
+    vevent.add("summary", _text(event.summary))
     if event.location:
-        lines.append(f"LOCATION:{escape_text(event.location)}")
+        vevent.add("location", _text(event.location))
     if event.description:
-        lines.append(f"DESCRIPTION:{escape_text(event.description)}")
+        vevent.add("description", _text(event.description))
     if event.url:
-        lines.append(f"URL:{_uri(event.url)}")
+        vevent.add("url", _CONTROL.sub("", event.url.replace("\r", "").replace("\n", "")))
     if event.last_modified:
-        lines.append(f"LAST-MODIFIED:{format_utc(event.last_modified)}")
-    lines += ["STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT"]
-    return lines
+        vevent.add("last-modified", _utc(event.last_modified))
+    vevent.add("status", "CONFIRMED")
+    vevent.add("transp", "OPAQUE")
+    return vevent
 
 
 def calendar(events: list[Event], name: str, now: datetime) -> bytes:
     """A complete VCALENDAR with the given events; `now` is the DTSTAMP of every event."""
-    stamp = format_utc(now)
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(name)}",
-    ]
+    cal = icalendar.Calendar()
+    cal.add("version", "2.0")
+    cal.add("prodid", PRODID)
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    # an X- property is untyped for icalendar, so it would be written unescaped: say it is TEXT
+    cal.add("x-wr-calname", icalendar.vText(_text(name)))
+    now = _utc(now)
+    if events:
+        years = [e.starts_at.astimezone(BERLIN).year for e in events] + [e.ends_at.astimezone(BERLIN).year for e in events]
+        cal.add_component(_berlin(min(years), max(years) + 1))
     for event in events:
-        lines += _event_lines(event, stamp)
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(fold(line) for line in lines) + "\r\n").encode("utf-8")
+        cal.add_component(_vevent(event, now))
+    return cal.to_ical()

@@ -7,6 +7,7 @@ import unicodedata
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from app.catalogue.models import Module
 from app.cohorts.access import can_manage_cohort, cohort_or_404
@@ -33,8 +34,8 @@ def _cohort_or_404(cohort_id: int) -> Cohort:
 
 
 def _module_choices(form: SessionForm, cohort: Cohort) -> None:
-    form.module_id.choices = [(0, _("– kein bestimmtes Modul –"))] + [
-        (m.id, f"{m.position}. {m.title}") for m in cohort.course.active_modules
+    form.module_id.choices = [SelectChoice(0, _("– kein bestimmtes Modul –"))] + [
+        SelectChoice(m.id, f"{m.position}. {m.title}") for m in cohort.course.active_modules
     ]
 
 

@@ -98,6 +98,22 @@ def test_openapi_document(client):
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
 
+def test_document_and_answers_share_one_schema(client, tokens):
+    """The document's item schemas are generated from the schemas that serialise the answers, and
+    are closed (additionalProperties: false), so a key sent but not documented fails schemathesis."""
+    from app.api.schemas import CohortSchema, FigureSchema
+
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name, schema in (("Figure", FigureSchema), ("Cohort", CohortSchema)):
+        assert set(schemas[name]["properties"]) == set(schema().fields), name
+        assert schemas[name]["additionalProperties"] is False
+        assert set(schemas[name]["required"]) == {n for n, f in schema().fields.items() if f.required}
+    assert schemas["Figure"]["properties"]["enrolled"]["type"] == ["integer", "null"]
+    answer = get(client, tokens["agency_12"], "/api/v1/figures?group_by=land")
+    assert set(answer["items"][0]) == set(schemas["Figure"]["properties"])
+    assert set(answer["links"]) == set(schemas["Links"]["properties"]) == {"self", "next", "prev"}
+
+
 def test_figures_register_and_cohorts_by_district(client, tokens, world, db, make):
     from app.cohorts.services import update_cohort
     from tests.reporting.conftest import learner
