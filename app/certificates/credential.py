@@ -167,10 +167,26 @@ def open_badge(data: dict, *, credential_id: str, issuer_id: str, achievement_id
 
 # -- JWS (compact serialisation, EdDSA) ------------------------------------------------------------
 
+def jwt_claims(credential: dict) -> dict:
+    """The registered JWT claims Open Badges 3.0 asks for next to the credential's own members
+    (iss = issuer.id, jti = id, nbf = validFrom, sub = credentialSubject.id where there is
+    one); VC-JOSE-COSE allows them as long as they agree with the credential."""
+    issuer = credential["issuer"]
+    claims = {
+        "iss": issuer["id"] if isinstance(issuer, dict) else issuer,
+        "jti": credential["id"],
+        "nbf": int(datetime.strptime(credential["validFrom"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()),
+    }
+    if credential["credentialSubject"].get("id"):
+        claims["sub"] = credential["credentialSubject"]["id"]
+    return claims
+
+
 def sign_jwt(credential: dict, key: Ed25519PrivateKey, kid: str) -> str:
-    """A VC-JOSE-COSE JWT: the credential itself is the payload. Deterministic (Ed25519)."""
+    """A VC-JOSE-COSE JWT: the credential itself is the payload, with the registered claims that
+    restate it. Deterministic (Ed25519)."""
     header = {"alg": "EdDSA", "kid": kid, "typ": "vc+jwt", "cty": "vc"}
-    signing_input = f"{_b64url(_json(header))}.{_b64url(_json(credential))}"
+    signing_input = f"{_b64url(_json(header))}.{_b64url(_json({**jwt_claims(credential), **credential}))}"
     return f"{signing_input}.{_b64url(key.sign(signing_input.encode('ascii')))}"
 
 
@@ -200,6 +216,12 @@ def check_jwt(token: str, public_keys: dict[str, Ed25519PublicKey]) -> JwtCheck:
     did, _, signer = str(header.get("kid", "")).rpartition("#")
     issuer = credential.get("issuer")
     if did != (issuer.get("id") if isinstance(issuer, dict) else issuer):  # a key of another issuer
+        return JwtCheck(signing.TAMPERED, credential, signer)
+    claims = {name: credential.get(name) for name in ("iss", "jti", "nbf", "sub") if name in credential}
+    try:
+        if claims != jwt_claims(credential):  # the JWT claims contradict the credential
+            return JwtCheck(signing.TAMPERED, credential, signer)
+    except (KeyError, TypeError, ValueError, AttributeError):
         return JwtCheck(signing.TAMPERED, credential, signer)
     key = public_keys.get(signer)
     if key is None:

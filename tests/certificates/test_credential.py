@@ -2,7 +2,7 @@
 that every term the credential uses is defined by the JSON-LD contexts shipped with the app."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -100,3 +100,13 @@ def test_every_term_is_defined_by_the_shipped_contexts():
         assert set(document["@context"]) <= set(credential.CONTEXT_FILES)
         defined = set().union(*(_terms(credential.load_context(url)["@context"]) for url in document["@context"]))
         assert _used(document) - defined == set()
+
+
+def test_jwt_claims_restate_the_credential():
+    erased = badge({**SNAPSHOT, "name_erased": True})
+    assert credential.jwt_claims(erased) == {
+        "iss": "did:web:campus.example", "jti": "https://campus.example/verify/abc",
+        "nbf": int(datetime(2027, 3, 1, 9, 30, 15, tzinfo=timezone.utc).timestamp()),
+        "sub": erased["credentialSubject"]["id"],
+    }
+    assert "sub" not in credential.jwt_claims(badge())

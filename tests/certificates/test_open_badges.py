@@ -100,6 +100,8 @@ def test_downloaded_credential_verifies_with_jose_and_states_what_the_verify_pag
     assert result["verified"] is True and result["revoked"] is False, result
     assert result["header"]["alg"] == "EdDSA" and result["header"]["typ"] == "vc+jwt"
     assert result["statusList"]["length"] >= 131_072  # 16 KiB, the specification's minimum
+    assert credential.pop("iss") == "did:web:campus.test" and credential.pop("jti") == f"http://campus.test/verify/{certificate.code}"
+    assert credential.pop("nbf") == int(certificate.issued_at.timestamp()) and "sub" not in credential  # no subject id
 
     assert credential["@context"] == ["https://www.w3.org/ns/credentials/v2",
                                       "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -258,3 +260,16 @@ def test_status_list_stays_unchanged_by_a_certificate_that_is_valid(browser, cer
     assert listing["issuer"] == "did:web:campus.test"
     invalid = set(db.session.scalars(select(Certificate.id).where(Certificate.status != CertificateStatus.VALID)))
     assert {i for i in range(len(bits) * 8) if statuslist.is_set(bits, i)} == invalid
+
+
+def test_cli_verify_names_a_credential_of_an_unknown_key(app, browser, certificate, monkeypatch, tmp_path):
+    current = app.config["CERTIFICATE_SIGNING_KEY"]
+    monkeypatch.setitem(app.config, "CERTIFICATE_SIGNING_KEY", FORMER_KEY)
+    path = tmp_path / "nachweis.jwt"
+    path.write_bytes(download(browser, certificate).data)
+    monkeypatch.setitem(app.config, "CERTIFICATE_SIGNING_KEY", current)
+    result = app.test_cli_runner().invoke(cli, ["verify", str(path)])
+    assert result.exit_code == 2 and "unknown key" in result.output
+    path.write_text('{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"]}')
+    unsigned = app.test_cli_runner().invoke(cli, ["verify", str(path)])
+    assert unsigned.exit_code == 3 and "unsigned" in unsigned.output

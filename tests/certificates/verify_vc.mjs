@@ -29,6 +29,12 @@ async function verifyJwt(token) {
   if (!protectedHeader.kid?.startsWith(`${issuerId(payload)}#`)) {
     throw new Error(`kid ${protectedHeader.kid} is not a key of issuer ${issuerId(payload)}`);
   }
+  // Open Badges 3.0: the registered claims restate the credential (jose checked nbf against the clock)
+  const validFrom = Date.parse(payload.validFrom) / 1000;
+  if (payload.iss !== issuerId(payload) || payload.jti !== payload.id || payload.nbf !== validFrom
+      || payload.sub !== payload.credentialSubject?.id) {
+    throw new Error("iss, jti, nbf or sub do not match the credential");
+  }
   if (!Array.isArray(payload["@context"]) || payload["@context"][0] !== CREDENTIALS_V2) {
     throw new Error("not a VC Data Model 2.0 credential");
   }
