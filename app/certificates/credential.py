@@ -172,21 +172,24 @@ def jwt_claims(credential: dict) -> dict:
     (iss = issuer.id, jti = id, nbf = validFrom, sub = credentialSubject.id where there is
     one); VC-JOSE-COSE allows them as long as they agree with the credential."""
     issuer = credential["issuer"]
-    claims = {
-        "iss": issuer["id"] if isinstance(issuer, dict) else issuer,
-        "jti": credential["id"],
-        "nbf": int(datetime.strptime(credential["validFrom"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()),
-    }
+    claims = {"iss": issuer["id"] if isinstance(issuer, dict) else issuer, "jti": credential["id"]}
+    if "validFrom" in credential:
+        claims["nbf"] = _epoch(datetime.strptime(credential["validFrom"], "%Y-%m-%dT%H:%M:%SZ"))
     if credential["credentialSubject"].get("id"):
         claims["sub"] = credential["credentialSubject"]["id"]
     return claims
 
 
-def sign_jwt(credential: dict, key: Ed25519PrivateKey, kid: str) -> str:
+def _epoch(moment: datetime) -> int:
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp())
+
+
+def sign_jwt(credential: dict, key: Ed25519PrivateKey, kid: str, issued_at: datetime | None = None) -> str:
     """A VC-JOSE-COSE JWT: the credential itself is the payload, with the registered claims that
-    restate it. Deterministic (Ed25519)."""
+    restate it (and `iat` where given). Deterministic (Ed25519)."""
     header = {"alg": "EdDSA", "kid": kid, "typ": "vc+jwt", "cty": "vc"}
-    signing_input = f"{_b64url(_json(header))}.{_b64url(_json({**jwt_claims(credential), **credential}))}"
+    claims = jwt_claims(credential) | ({"iat": _epoch(issued_at)} if issued_at else {})
+    signing_input = f"{_b64url(_json(header))}.{_b64url(_json({**claims, **credential}))}"
     return f"{signing_input}.{_b64url(key.sign(signing_input.encode('ascii')))}"
 
 

@@ -48,9 +48,9 @@ def open_badge(certificate: Certificate) -> dict:
     )
 
 
-def _sign(payload: dict) -> str:
+def _sign(payload: dict, issued_at=None) -> str:
     key = signing_key()
-    return credential.sign_jwt(payload, key, credential.key_reference(issuer_id(), key.public_key()))
+    return credential.sign_jwt(payload, key, credential.key_reference(issuer_id(), key.public_key()), issued_at)
 
 
 def credential_jwt(certificate: Certificate) -> str:
@@ -69,9 +69,8 @@ def status_list_jwt() -> str:
     certificate that is no longer valid (revoked or superseded)."""
     highest = db.session.scalar(select(func.max(Certificate.id))) or 0
     invalid = db.session.scalars(select(Certificate.id).where(Certificate.status != CertificateStatus.VALID)).all()
-    payload = statuslist.status_list_credential(status_list_url(), issuer_id(), invalid,
-                                                statuslist.list_length(highest), utcnow())
-    return _sign(payload)
+    payload = statuslist.status_list_credential(status_list_url(), issuer_id(), invalid, statuslist.list_length(highest))
+    return _sign(payload, issued_at=utcnow())
 
 
 def issuer_jwks() -> dict:

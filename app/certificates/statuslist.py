@@ -10,9 +10,8 @@ from __future__ import annotations
 import base64
 import gzip
 from collections.abc import Iterable
-from datetime import datetime
 
-from app.certificates.credential import CREDENTIALS_V2, timestamp
+from app.certificates.credential import CREDENTIALS_V2
 
 MIN_LENGTH = 131_072  # bits: the specification's minimum (16 KiB)
 PURPOSE = "revocation"
@@ -58,14 +57,15 @@ def entry(list_url: str, index: int) -> dict:
     }
 
 
-def status_list_credential(list_url: str, issuer_id: str, set_indexes: Iterable[int], length: int, now: datetime) -> dict:
-    """The BitstringStatusListCredential (signed like the credentials it speaks for)."""
+def status_list_credential(list_url: str, issuer_id: str, set_indexes: Iterable[int], length: int) -> dict:
+    """The BitstringStatusListCredential (signed like the credentials it speaks for). It has no
+    `validFrom`: it is made on each request, and a verifier whose clock runs a few seconds
+    behind ours would reject a list valid only from "now" (the JWT's `iat` tells its age)."""
     return {
         "@context": [CREDENTIALS_V2],
         "id": list_url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer_id,
-        "validFrom": timestamp(now),
         "credentialSubject": {
             "id": f"{list_url}#list",
             "type": "BitstringStatusList",

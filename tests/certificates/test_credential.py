@@ -94,8 +94,7 @@ def _used(document) -> set[str]:
 def test_every_term_is_defined_by_the_shipped_contexts():
     """Nothing is dropped by a JSON-LD processor, and every context the credentials name ships
     with the app (no request to another host)."""
-    listing = statuslist.status_list_credential("https://campus.example/l", "did:web:campus.example", [1], 131_072,
-                                                datetime(2027, 1, 1))
+    listing = statuslist.status_list_credential("https://campus.example/l", "did:web:campus.example", [1], 131_072)
     for document in (badge(), badge({**SNAPSHOT, "name_erased": True}), listing):
         assert set(document["@context"]) <= set(credential.CONTEXT_FILES)
         defined = set().union(*(_terms(credential.load_context(url)["@context"]) for url in document["@context"]))

@@ -30,7 +30,7 @@ async function verifyJwt(token) {
     throw new Error(`kid ${protectedHeader.kid} is not a key of issuer ${issuerId(payload)}`);
   }
   // Open Badges 3.0: the registered claims restate the credential (jose checked nbf against the clock)
-  const validFrom = Date.parse(payload.validFrom) / 1000;
+  const validFrom = payload.validFrom === undefined ? undefined : Date.parse(payload.validFrom) / 1000;
   if (payload.iss !== issuerId(payload) || payload.jti !== payload.id || payload.nbf !== validFrom
       || payload.sub !== payload.credentialSubject?.id) {
     throw new Error("iss, jti, nbf or sub do not match the credential");
@@ -50,6 +50,7 @@ async function loadStatusList() {
   if (statusList) return statusList;
   const { payload } = await verifyJwt(readFileSync(statusListFile, "utf8").trim());
   if (!payload.type.includes("BitstringStatusListCredential")) throw new Error("not a status list credential");
+  if (typeof payload.iat !== "number") throw new Error("status list without its time of issue (iat)");
   const subject = payload.credentialSubject;
   if (subject.type !== "BitstringStatusList" || !subject.encodedList.startsWith("u")) {
     throw new Error("not a multibase base64url bitstring status list");
