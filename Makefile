@@ -46,7 +46,7 @@ system-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# npm packages of independent checkers used by tests (gift-pegjs, vnu-jar); see package.json
+# npm packages of independent checkers used by tests (gift-pegjs, vnu-jar, jose); see package.json
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@

@@ -28,6 +28,12 @@ def can_download(user: User, certificate: Certificate) -> bool:
     return is_cohort_trainer(user, enrolment.cohort)
 
 
+def can_download_credential(user: User, certificate: Certificate) -> bool:
+    """The Open Badges credential from the learner's page: the holder, of a valid certificate
+    (anyone else gets it from the public verify page, like the page itself)."""
+    return _authenticated(user) and certificate.enrolment.user_id == user.id and certificate.status == CertificateStatus.VALID
+
+
 def can_see_certificate(user: User, certificate: Certificate) -> bool:
     """The staff view (details, history, re-send): the cohort's trainers and admins."""
     if not _authenticated(user):

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from urllib.request import urlopen
 
 import pytest
 
 from tests.browser import seeding
 from tests.browser.conftest import PASSWORD
 from tests.browser.keyboard import Keyboard
+from tests.certificates.independent import verify_credentials
 
 pytestmark = pytest.mark.browser
 
@@ -135,3 +137,13 @@ def test_learner_from_invitation_to_verified_certificate(open_page, device, live
     assert name in page.locator("main").inner_text()
     assert "Praxiskurs Bürgerbeteiligung" in page.locator("main").inner_text()
     check(page)
+
+    # the same certificate as an Open Badges credential, checked by an independent verifier
+    credential = tmp_path / "nachweis.jwt"
+    keys.download(page.get_by_role("link", name="Als digitalen Nachweis (Open Badges 3.0) herunterladen"), credential)
+    token = credential.read_text()
+    jwks = urlopen(f"{live.base_url}/.well-known/jwks.json", timeout=10).read()  # nosec B310 - the test's own server on 127.0.0.1
+    status = urlopen(f"{live.base_url}/credentials/status/revocation", timeout=10).read()  # nosec B310
+    [result] = verify_credentials([token], jwks, status)
+    assert result["verified"] is True and result["revoked"] is False, result
+    assert result["credential"]["credentialSubject"]["identifier"][0]["identityHash"] == name
