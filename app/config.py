@@ -80,6 +80,11 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # Uploaded files; a directory that several app servers may share (default <instance>/files)
     FILE_STORAGE_DIR = os.environ.get("FILE_STORAGE_DIR")
+    # Uploads that are ZIP archives (DOCX, XLSX, PPTX, ODT, ODS, ODP): at most this much unpacked,
+    # this many entries, and no entry packed tighter than this ratio ("zip bombs", app/assignments/archives.py)
+    UPLOAD_ARCHIVE_MAX_UNPACKED_MB = int(os.environ.get("UPLOAD_ARCHIVE_MAX_UNPACKED_MB", "100"))
+    UPLOAD_ARCHIVE_MAX_ENTRIES = int(os.environ.get("UPLOAD_ARCHIVE_MAX_ENTRIES", "1000"))
+    UPLOAD_ARCHIVE_MAX_RATIO = int(os.environ.get("UPLOAD_ARCHIVE_MAX_RATIO", "100"))
     TRAINER_NOTIFICATIONS = os.environ.get("TRAINER_NOTIFICATIONS", "immediate")  # or "digest"
     PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
     INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))  # cohort invitation links
