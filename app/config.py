@@ -76,6 +76,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
     PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes")
+    # Public certificate verification (/verify and /verify/<code> together), per client address
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute; 300 per hour")
+    # /api/v1: each token, and each client address (all tokens and token-less requests from it)
+    API_TOKEN_RATE_LIMIT = os.environ.get("API_TOKEN_RATE_LIMIT", "60 per minute; 1000 per hour")
+    API_ADDRESS_RATE_LIMIT = os.environ.get("API_ADDRESS_RATE_LIMIT", "120 per minute; 2000 per hour")
     # Number of reverse proxies in front of the app whose X-Forwarded-For may be trusted
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # Uploaded files; a directory that several app servers may share (default <instance>/files)
@@ -137,6 +142,10 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_RATE_LIMIT = "1000 per minute"
     PASSWORD_RESET_RATE_LIMIT = "1000 per minute"  # nosec B105 - a rate limit, not a password
+    # schemathesis alone sends over 1,000 API requests within a minute; the rate-limit tests set low limits themselves
+    VERIFY_RATE_LIMIT = "10000 per minute"
+    API_TOKEN_RATE_LIMIT = "10000 per minute"  # nosec B105 - a rate limit, not a token
+    API_ADDRESS_RATE_LIMIT = "10000 per minute"
     COURSES_AUTO_RELOAD = False
     ENV_NAME = "test"
     SECRET_KEY = "test-secret-key-not-for-production"  # nosec B105 - TestConfig only; production refuses to start without SECRET_KEY

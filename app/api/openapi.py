@@ -56,6 +56,9 @@ ERRORS = {
     "403": {"description": "The token's owner may no longer see figures",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
     "404": {"description": "Page beyond the last", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "429": {"description": "Rate limit of the token or of the client address used up; retry after `Retry-After` seconds",
+            "headers": {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait."}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
 }
 
 
@@ -81,6 +84,9 @@ def document(server_url: str) -> dict:
                 "sees exactly what its owner sees in the web interface (their Länder). Counts of fewer than "
                 "`small_group_threshold` people are null and listed in `suppressed`. Tokens are created and "
                 "revoked by their owner under \"API-Zugang\" and sent as `Authorization: Bearer <token>`. "
+                "Requests are rate-limited per token and per client address (by default 60 a minute and 1,000 an "
+                "hour per token, 120 a minute and 2,000 an hour per address, over all endpoints together); over the "
+                "limit the answer is 429 with a `Retry-After` header. "
                 "District data: © Statistisches Bundesamt (Destatis), 2019, CC BY 4.0."
             ),
             "license": {"name": "District data: CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
@@ -107,7 +113,8 @@ def document(server_url: str) -> dict:
             "schemas": {
                 "Error": {"type": "object", "required": ["error", "status"],
                           "properties": {"error": {"type": "string"}, "status": {"type": "integer"},
-                                         "detail": {"type": "string"}}},
+                                         "detail": {"type": "string"},
+                                         "retry_after": {"type": "integer", "minimum": 1, "description": "429 only: seconds to wait."}}},
                 "Links": {"type": "object", "required": ["self", "next", "prev"],
                           "properties": {"self": {"type": "string"}, "next": nullable_text, "prev": nullable_text}},
                 "Figure": {
