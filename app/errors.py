@@ -1,6 +1,8 @@
 """Domain errors and the HTML/JSON error pages. Error pages are generic: no tracebacks, no details."""
 from __future__ import annotations
 
+import time
+
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -49,8 +51,6 @@ def register_error_handlers(app) -> None:
 
 def _retry_after() -> int | None:
     """Seconds until the breached rate limit lets the client in again (None: not a rate limit)."""
-    import time
-
     from app.extensions import limiter
 
     breached = limiter.current_limit
