@@ -76,6 +76,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
     PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes")
+    # Public certificate verification (/verify and /verify/<code> together), per client address
+    VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute; 300 per hour")
+    # /api/v1: each token, and each client address (all tokens and token-less requests from it)
+    API_TOKEN_RATE_LIMIT = os.environ.get("API_TOKEN_RATE_LIMIT", "60 per minute; 1000 per hour")
+    API_ADDRESS_RATE_LIMIT = os.environ.get("API_ADDRESS_RATE_LIMIT", "120 per minute; 2000 per hour")
     # Number of reverse proxies in front of the app whose X-Forwarded-For may be trusted
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # Uploaded files; a directory that several app servers may share (default <instance>/files)
@@ -91,6 +96,11 @@ class Config:
     # "stream" (default): downloads go through the app; "presigned": redirect to a short-lived URL
     FILE_DOWNLOAD_REDIRECT = os.environ.get("FILE_DOWNLOAD_REDIRECT", "stream")
     FILE_DOWNLOAD_URL_SECONDS = int(os.environ.get("FILE_DOWNLOAD_URL_SECONDS", "60"))
+    # Uploads that are ZIP archives (DOCX, XLSX, PPTX, ODT, ODS, ODP): at most this much unpacked,
+    # this many entries, and no entry packed tighter than this ratio ("zip bombs", app/assignments/archives.py)
+    UPLOAD_ARCHIVE_MAX_UNPACKED_MB = int(os.environ.get("UPLOAD_ARCHIVE_MAX_UNPACKED_MB", "100"))
+    UPLOAD_ARCHIVE_MAX_ENTRIES = int(os.environ.get("UPLOAD_ARCHIVE_MAX_ENTRIES", "1000"))
+    UPLOAD_ARCHIVE_MAX_RATIO = int(os.environ.get("UPLOAD_ARCHIVE_MAX_RATIO", "100"))
     TRAINER_NOTIFICATIONS = os.environ.get("TRAINER_NOTIFICATIONS", "immediate")  # or "digest"
     PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
     INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))  # cohort invitation links
@@ -150,6 +160,10 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_RATE_LIMIT = "1000 per minute"
     PASSWORD_RESET_RATE_LIMIT = "1000 per minute"  # nosec B105 - a rate limit, not a password
+    # schemathesis alone sends over 1,000 API requests within a minute; the rate-limit tests set low limits themselves
+    VERIFY_RATE_LIMIT = "10000 per minute"
+    API_TOKEN_RATE_LIMIT = "10000 per minute"  # nosec B105 - a rate limit, not a token
+    API_ADDRESS_RATE_LIMIT = "10000 per minute"
     COURSES_AUTO_RELOAD = False
     ENV_NAME = "test"
     SECRET_KEY = "test-secret-key-not-for-production"  # nosec B105 - TestConfig only; production refuses to start without SECRET_KEY

@@ -1,6 +1,8 @@
 """Domain errors and the HTML/JSON error pages. Error pages are generic: no tracebacks, no details."""
 from __future__ import annotations
 
+import time
+
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -26,10 +28,15 @@ def register_error_handlers(app) -> None:
     def http_error(exc: HTTPException):
         # Keep what the exception says in headers (Allow on 405, Retry-After on 429), not its HTML type.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        retry_after = _retry_after() if exc.code == 429 else None  # the limiter adds the Retry-After header itself
         if _wants_json():
-            return jsonify({"error": exc.name, "status": exc.code}), exc.code, headers
+            body = {"error": exc.name, "status": exc.code}
+            if retry_after is not None:
+                body.update(detail=f"Rate limit exceeded ({exc.description}).", retry_after=retry_after)
+                headers.append(("Cache-Control", "no-store"))
+            return jsonify(body), exc.code, headers
         template = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html"}.get(exc.code, "errors/generic.html")
-        return render_template(template, error=exc), exc.code, headers
+        return render_template(template, error=exc, retry_after=retry_after), exc.code, headers
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
@@ -40,3 +47,11 @@ def register_error_handlers(app) -> None:
         if _wants_json():
             return jsonify({"error": "Internal Server Error", "status": 500}), 500
         return render_template("errors/500.html"), 500
+
+
+def _retry_after() -> int | None:
+    """Seconds until the breached rate limit lets the client in again (None: not a rate limit)."""
+    from app.extensions import limiter
+
+    breached = limiter.current_limit
+    return max(int(breached.reset_at - time.time()), 1) if breached else None

@@ -67,7 +67,8 @@ SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_hex(32))')
 export BASE_URL="$BASE" COURSES_AUTO_RELOAD=0 DEMO_PASSWORD
 # The scanners send thousands of login and reset requests: the rate limits (tested elsewhere)
 # would answer most of them with 429 and hide what the form does with the input.
-export LOGIN_RATE_LIMIT="100000 per minute" PASSWORD_RESET_RATE_LIMIT="100000 per minute"
+export LOGIN_RATE_LIMIT="100000 per minute" PASSWORD_RESET_RATE_LIMIT="100000 per minute" VERIFY_RATE_LIMIT="100000 per minute" \
+  API_TOKEN_RATE_LIMIT="100000 per minute" API_ADDRESS_RATE_LIMIT="100000 per minute"
 
 log "instance: $DATABASE_URL on $BASE"
 $FLASK db upgrade >"$SCAN_DIR/setup.log" 2>&1

@@ -40,6 +40,9 @@ ERRORS = {
     "403": {"description": "The token's owner may no longer see figures",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
     "404": {"description": "Page beyond the last", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    "429": {"description": "Rate limit of the token or of the client address used up; retry after `Retry-After` seconds",
+            "headers": {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait."}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
 }
 
 
@@ -66,6 +69,9 @@ def document(server_url: str) -> dict:
                 "counts of fewer than `small_group_threshold` people, and the complementary counts that would let "
                 "such a count be computed from totals, are null and listed in `suppressed`. Tokens are created and "
                 "revoked by their owner under \"API-Zugang\" and sent as `Authorization: Bearer <token>`. "
+                "Requests are rate-limited per token and per client address (by default 60 a minute and 1,000 an "
+                "hour per token, 120 a minute and 2,000 an hour per address, over all endpoints together); over the "
+                "limit the answer is 429 with a `Retry-After` header. "
                 "District data: © Statistisches Bundesamt (Destatis), 2019, CC BY 4.0."
             ),
             "license": {"name": "District data: CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},

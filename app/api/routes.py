@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,7 +18,7 @@ from app.api.forms import RevokeForm, TokenForm
 from app.api.models import ApiToken
 from app.api.openapi import GROUPS, MAX_PER_PAGE, document
 from app.errors import DomainError
-from app.extensions import csrf, db
+from app.extensions import csrf, db, limiter
 from app.regions import LAENDER, district
 from app.reporting import figures, publication, queries, tables
 from app.reporting.access import REPORT_ROLES, can_view_reports, scope_of
@@ -42,6 +42,23 @@ def _error(status: int, name: str, detail: str | None = None, headers: dict | No
     response.headers.update(headers or {})
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _token_key() -> str:
+    """The rate-limit key of the presented token: its SHA-256, as stored (never the token itself)."""
+    return "token:" + services.hash_token(services.presented_token(request.headers.get("Authorization")) or "")
+
+
+def _no_token_presented() -> bool:
+    return services.presented_token(request.headers.get("Authorization")) is None
+
+
+# Shared by every /api/v1 endpoint: a token cannot spread its requests over the endpoints, and an
+# address cannot spread them over tokens (or try tokens) beyond its own limit. Checked before the
+# token is looked up, so a flood costs no database work.
+per_token_limit = limiter.shared_limit(lambda: current_app.config["API_TOKEN_RATE_LIMIT"], scope="api-token",
+                                       key_func=_token_key, exempt_when=_no_token_presented)
+per_address_limit = limiter.shared_limit(lambda: current_app.config["API_ADDRESS_RATE_LIMIT"], scope="api-address")
 
 
 def token_required(view):
@@ -142,6 +159,7 @@ def _page(schema: type, items: list[dict], total: int, page: int, per_page: int)
 # -- /api/v1 -----------------------------------------------------------------------------------------
 
 @bp.get("/api/v1/openapi.json")
+@per_address_limit
 @csrf.exempt
 def openapi():
     return jsonify(document(url_for("api.openapi", _external=True).rsplit("/", 1)[0]))
@@ -193,6 +211,8 @@ def _figures(f: queries.ReportFilter, group: str) -> list[dict]:
 
 
 @bp.get("/api/v1/figures")
+@per_address_limit
+@per_token_limit
 @token_required
 def figures_endpoint():
     group = _choice("group_by", GROUPS, "land")
@@ -203,6 +223,8 @@ def figures_endpoint():
 
 
 @bp.get("/api/v1/certificates")
+@per_address_limit
+@per_token_limit
 @token_required
 def certificates_endpoint():
     f = _filter()
@@ -222,6 +244,8 @@ def certificates_endpoint():
 
 
 @bp.get("/api/v1/cohorts")
+@per_address_limit
+@per_token_limit
 @token_required
 def cohorts_endpoint():
     f = _filter(with_cohort=False)

@@ -28,6 +28,7 @@ class ErrorSchema(Schema):
     error = _text()
     status = fields.Integer(required=True)
     detail = fields.String()
+    retry_after = fields.Integer(validate=validate.Range(min=1), metadata={"description": "429 only: seconds to wait."})
 
 
 # "self" cannot be a class attribute of a Schema, hence from_dict

@@ -56,13 +56,22 @@ def user_tokens(user: User) -> list[ApiToken]:
                                    .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())))
 
 
-def authenticate(header: str | None) -> ApiToken | None:
-    """The active token in an "Authorization: Bearer …" header whose owner is active; else None."""
+def presented_token(header: str | None) -> str | None:
+    """The token in an "Authorization: Bearer …" header if it has a token's shape; else None.
+    Says nothing about whether the token exists."""
     if not header:
         return None
     scheme, _sep, value = header.strip().partition(" ")
     value = value.strip()
     if scheme.lower() != "bearer" or not value.startswith(TOKEN_PREFIX) or len(value) > 100:
+        return None
+    return value
+
+
+def authenticate(header: str | None) -> ApiToken | None:
+    """The active token in an "Authorization: Bearer …" header whose owner is active; else None."""
+    value = presented_token(header)
+    if value is None:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(value)))
     if token is None or token.revoked_at is not None or not token.user.active:

@@ -23,6 +23,8 @@ CONTENT_TYPES = {
 ALLOWED = tuple(CONTENT_TYPES)
 EXTENSIONS = {**{kind: kind for kind in CONTENT_TYPES}, "jpeg": "jpg"}
 _OOXML_PARTS = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
+OOXML = tuple(_OOXML_PARTS)
+ARCHIVES = (*OOXML, "odt", "ods", "odp")  # the kinds that are ZIP archives inside
 _ODF_TYPES = {CONTENT_TYPES[k]: k for k in ("odt", "ods", "odp")}
 
 
@@ -30,6 +32,14 @@ def extension_kind(filename: str) -> str | None:
     """The kind the file name claims ("bericht.JPEG" → "jpg"), None for anything unknown."""
     _stem, dot, ext = filename.rpartition(".")
     return EXTENSIONS.get(ext.lower()) if dot else None
+
+
+def is_zip(stream: BinaryIO) -> bool:
+    """Whether the stream starts like a ZIP archive. Leaves the stream at position 0."""
+    stream.seek(0)
+    head = stream.read(4)
+    stream.seek(0)
+    return head == b"PK\x03\x04"
 
 
 def sniff(stream: BinaryIO) -> str | None:

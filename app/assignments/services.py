@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.assignments import filetypes, rules
+from app.assignments import archives, filetypes, rules
 from app.assignments.models import (
     EDITABLE, Decision, Grading, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion,
 )
@@ -146,13 +146,57 @@ def check_upload(assignment: Assignment, upload: Upload) -> str:
         raise UploadRejected(_("„%(name)s“ ist leer.", name=name))
     if size > limit:
         raise UploadRejected(_("„%(name)s“ ist zu groß: höchstens %(mb)s MB je Datei.", name=name, mb=_megabytes(limit)))
+    if claimed in filetypes.ARCHIVES and filetypes.is_zip(upload.stream):
+        _check_archive(name, upload.stream)
     actual = filetypes.sniff(upload.stream)
+    if actual != claimed and claimed in filetypes.OOXML and filetypes.is_zip(upload.stream):
+        raise UploadRejected(_(
+            "„%(name)s“ ist keine echte %(type)s-Datei: Einem Office-Dokument gehört die Inhaltsübersicht "
+            "„[Content_Types].xml“ mit seinen Teilen (Office Open XML), und die fehlt in diesem ZIP-Archiv. "
+            "Bitte speichern Sie die Datei in Ihrem Office-Programm noch einmal als %(type)s.", name=name, type=claimed.upper(),
+        ))
     if actual != claimed:
         raise UploadRejected(_(
             "„%(name)s“ ist keine gültige %(type)s-Datei: Der Inhalt passt nicht zur Dateiendung. "
             "Bitte speichern Sie die Datei noch einmal im richtigen Format.", name=name, type=claimed.upper(),
         ))
     return actual
+
+
+def archive_limits() -> archives.ArchiveLimits:
+    config = current_app.config
+    return archives.ArchiveLimits(
+        max_unpacked_bytes=int(config["UPLOAD_ARCHIVE_MAX_UNPACKED_MB"]) * 1024 * 1024,
+        max_entries=int(config["UPLOAD_ARCHIVE_MAX_ENTRIES"]), max_ratio=float(config["UPLOAD_ARCHIVE_MAX_RATIO"]),
+    )
+
+
+def _check_archive(name: str, stream: BinaryIO) -> None:
+    """Office and OpenDocument files are ZIP archives: refuses one that would unpack to far more
+    than it weighs (a "zip bomb"), is damaged, or lies about its sizes — saying which."""
+    limits = archive_limits()
+    try:
+        archives.check_archive(stream, limits)
+    except archives.ArchiveRefused as refused:
+        current_app.logger.warning("upload %r refused: %s", name, refused)
+        if refused.reason == refused.TOO_MANY_ENTRIES:
+            message = _("„%(name)s“ wird nicht angenommen: Die Datei besteht aus mehr als %(n)d Teilen. So viele hat kein "
+                        "gewöhnliches Dokument. Bitte speichern Sie es noch einmal oder geben Sie es als PDF ab.",
+                        name=name, n=limits.max_entries)
+        elif refused.reason == refused.TOO_LARGE:
+            message = _("„%(name)s“ wird nicht angenommen: Entpackt wäre die Datei größer als %(mb)s MB. Bitte verkleinern "
+                        "Sie das Dokument (zum Beispiel die Bilder darin) oder geben Sie es als PDF ab.",
+                        name=name, mb=_megabytes(limits.max_unpacked_bytes))
+        elif refused.reason == refused.RATIO:
+            message = _("„%(name)s“ wird nicht angenommen: Ein Teil der Datei ist mehr als %(ratio)s-fach verdichtet. So stark "
+                        "lassen sich echte Dokumente nicht packen; so gebaute Dateien („ZIP-Bomben“) sollen den Rechner "
+                        "lahmlegen, der sie öffnet. Bitte speichern Sie das Dokument noch einmal oder geben Sie es als PDF ab.",
+                        name=name, ratio=f"{limits.max_ratio:g}")
+        else:
+            message = _("„%(name)s“ wird nicht angenommen: Die Datei ist beschädigt, verschlüsselt oder ihre Angaben zu "
+                        "ihrem Inhalt stimmen nicht. Bitte speichern Sie sie noch einmal und laden Sie sie erneut hoch.",
+                        name=name)
+        raise UploadRejected(message) from None
 
 
 def _megabytes(limit: int) -> str:

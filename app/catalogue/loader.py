@@ -15,7 +15,7 @@ from app.catalogue.frontmatter import (
     Field, Problem, Problems, check_mapping, key_lines, list_of_str, non_negative, one_of,
     parse_yaml, positive, split_front_matter,
 )
-from app.catalogue.markdown import render
+from app.catalogue.markdown import RENDERING_VERSION, render
 from app.catalogue.quizfile import parse_quiz_body
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -292,9 +292,14 @@ def _load_markdown_file(path: Path, rel: str, schema: dict, sink: list[Problem],
     return meta, body, body_line
 
 
+def _rendered_hash(path: Path) -> str:
+    """The hash of a Markdown file as rendered: its bytes and the renderer's version."""
+    return sha256(RENDERING_VERSION.encode() + b"\0" + path.read_bytes())
+
+
 def content_hash(root: Path) -> str:
-    """SHA-256 over every file of the course folder (names and bytes)."""
-    digest = hashlib.sha256()
+    """SHA-256 over every file of the course folder (names and bytes) and the renderer's version."""
+    digest = hashlib.sha256(f"rendering {RENDERING_VERSION}\0".encode())
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
@@ -455,7 +460,7 @@ def _load_lesson(path, slug, position, module, inventory, sink, rel_root) -> Les
         problems.error(body_line, "the lesson has no text")
     rendered = render(body, inventory.resolver(module, problems), line_offset=body_line - 1)
     return LessonData(slug, position, meta["title"] or "", meta["minutes"], rendered.html, rendered.toc,
-                      f"{rel_root}/{module}/{path.name}", sha256(path.read_bytes()))
+                      f"{rel_root}/{module}/{path.name}", _rendered_hash(path))
 
 
 def _load_quiz(path, module, sink, rel_root) -> QuizData | None:
@@ -467,7 +472,7 @@ def _load_quiz(path, module, sink, rel_root) -> QuizData | None:
     problems = Problems(sink, rel)
     intro_html, questions = parse_quiz_body(body, body_line, problems)
     settings = {k: meta[k] for k in ("pass_mark", "max_attempts", "wait_minutes", "time_limit_minutes", "shuffle")}
-    return QuizData("quiz", meta["title"] or "", settings, intro_html, questions, sha256(path.read_bytes()))
+    return QuizData("quiz", meta["title"] or "", settings, intro_html, questions, _rendered_hash(path))
 
 
 def _load_assignment(path, slug, position, module, inventory, sink, rel_root) -> AssignmentData | None:
@@ -490,7 +495,7 @@ def _load_assignment(path, slug, position, module, inventory, sink, rel_root) ->
     rendered = render(body, inventory.resolver(module, problems), line_offset=body_line - 1)
     settings = {k: meta[k] for k in ("submission", "file_types", "max_file_mb", "due_days", "late", "required", "pass_points")}
     settings["max_points"] = max_points
-    return AssignmentData(slug, position, meta["title"] or "", rendered.html, settings, rubric, sha256(path.read_bytes()))
+    return AssignmentData(slug, position, meta["title"] or "", rendered.html, settings, rubric, _rendered_hash(path))
 
 
 def _check_rubric(rubric: list, problems: Problems, line: int) -> list[dict] | None:

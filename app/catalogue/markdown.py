@@ -24,6 +24,9 @@ CALLOUTS = {
     "praxis": "Praxis",
 }
 _EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+# Raise when the same Markdown renders to different HTML: it is part of the content hashes, so
+# `courses import` re-renders files that did not change. 2: tables are focusable, named regions.
+RENDERING_VERSION = "2"
 
 
 class LinkResolver(Protocol):
@@ -76,9 +79,41 @@ def build_markdown() -> MarkdownIt:
     md.add_render_rule("paragraph_open", _paragraph_open)
     md.add_render_rule("paragraph_close", _paragraph_close)
     md.add_render_rule("image", _image)
-    md.add_render_rule("table_open", lambda self, t, i, o, e: '<div class="table-wrap"><table>\n')
+    md.add_render_rule("table_open", _table_open)
     md.add_render_rule("table_close", lambda self, t, i, o, e: "</table></div>\n")
     return md
+
+
+def _table_open(self, tokens, idx, options, env):
+    """Each table sits in its own scroll box, so a wide one scrolls sideways on a phone instead of
+    the page. A box that can scroll must take the keyboard focus (WCAG 2.1.1; axe
+    `scrollable-region-focusable`), and a focusable box needs a role and a name: a region named by
+    the heading of its section, or — for a further table in that section, or one without a
+    heading — by its column headings."""
+    heading = _section_heading(tokens, idx)
+    named_by_heading = env.setdefault("tables_named_by_heading", set())
+    if heading is not None and heading.attrGet("id") and heading.attrGet("id") not in named_by_heading:
+        named_by_heading.add(heading.attrGet("id"))
+        name = f'aria-labelledby="{escape(heading.attrGet("id"))}"'
+    else:
+        name = f'aria-label="{escape(_column_headings(tokens, idx) or "Tabelle")}"'
+    return f'<div class="table-wrap" role="region" tabindex="0" {name}><table>\n'
+
+
+def _section_heading(tokens, idx):
+    return next((t for t in reversed(tokens[:idx]) if t.type == "heading_open"), None)
+
+
+def _column_headings(tokens, idx) -> str:
+    names = []
+    for token in tokens[idx + 1:]:
+        if token.type == "thead_close":
+            break
+        if token.type == "inline":
+            text = "".join(c.content for c in token.children or [] if c.type in ("text", "code_inline")).strip()
+            if text:
+                names.append(text)
+    return ", ".join(names)
 
 
 def _mark_figures(state) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import tempfile
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -20,7 +20,7 @@ from app.certificates.services import (
 )
 from app.cohorts.models import Cohort, Enrolment
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import db, limiter
 from app.security import role_required
 
 bp = Blueprint("certificates", __name__)
@@ -173,7 +173,17 @@ def reissue(certificate_id: int):
 
 # -- public verification --------------------------------------------------------------------------
 
+def _verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+# One count per client address for the form and the code links together: whoever tries codes
+# (or scrapes names) gets 429 with Retry-After, not an oracle at network speed.
+verify_rate_limit = limiter.shared_limit(_verify_limit, scope="verify")
+
+
 @bp.get("/verify")
+@verify_rate_limit
 def verify_form():
     number = (request.args.get("number") or "").strip().upper()
     code = (request.args.get("code") or "").strip()
@@ -188,6 +198,7 @@ def verify_form():
 
 
 @bp.get("/verify/<code>")
+@verify_rate_limit
 def verify(code: str):
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == code)) if _CODE.match(code) else None
     if certificate is None:

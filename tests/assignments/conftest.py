@@ -2,8 +2,10 @@
 learner whose assignment module is open, and sample files of every allowed kind."""
 from __future__ import annotations
 
+import functools
 import io
 import re
+import struct
 import zipfile
 
 import pytest
@@ -112,3 +114,58 @@ def browser_for(app, user):
     browser = Browser(app.test_client())
     browser.login(user)
     return browser
+
+
+@functools.cache
+def zip_bomb_docx(megabytes: int = 200) -> bytes:
+    """A DOCX-shaped archive of about 200 KB that unpacks to 200 MB of zeros (the probe's file)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+        with archive.open("word/media/image1.bin", "w") as member:
+            block = bytes(1024 * 1024)
+            for _ in range(megabytes):
+                member.write(block)
+    return buffer.getvalue()
+
+
+def with_declared_size(content: bytes, name: str, declared: int) -> bytes:
+    """The archive with the unpacked size of entry `name` rewritten to `declared` in both its
+    local header and the central directory — headers that lie about what the entry holds."""
+    data = bytearray(content)
+    info = zipfile.ZipFile(io.BytesIO(content)).getinfo(name)
+    struct.pack_into("<I", data, info.header_offset + 22, declared)
+    position = data.find(b"PK\x01\x02")
+    while position != -1:
+        name_length = struct.unpack_from("<H", data, position + 28)[0]
+        if data[position + 46:position + 46 + name_length] == name.encode():
+            struct.pack_into("<I", data, position + 24, declared)
+        position = data.find(b"PK\x01\x02", position + 4)
+    return bytes(data)
+
+
+def overlapping_docx(copies: int = 50) -> bytes:
+    """A DOCX-shaped archive whose central directory lists one packed megabyte of zeros `copies`
+    times under different names (overlapping entries, the densest kind of zip bomb)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/d000.xml", bytes(1024 * 1024))
+    data = buffer.getvalue()
+    start = data.find(b"PK\x01\x02", data.find(b"PK\x01\x02") + 4)  # the second entry's directory record
+    end_record = data.rfind(b"PK\x05\x06")
+    record = data[start:end_record]
+    records = [data[data.find(b"PK\x01\x02"):start]] + [record.replace(b"d000", f"d{i:03d}".encode()) for i in range(copies)]
+    directory = b"".join(records)
+    offset = data.find(b"PK\x01\x02")
+    end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, len(records), len(records), len(directory), offset, 0)
+    return data[:offset] + directory + end
+
+
+def fake_docx() -> bytes:
+    """An ordinary ZIP archive named .docx: Word parts, but no [Content_Types].xml."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", "<document/>")
+    return buffer.getvalue()

@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from app.files import local as storage
 from app.assignments.models import ImmutableRecordError, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
-from tests.assignments.conftest import URL, browser_for, docx_bytes, exe_bytes, odt_bytes, pdf_bytes, stored_files, upload
+from tests.assignments.conftest import (
+    URL, browser_for, docx_bytes, exe_bytes, fake_docx, odt_bytes, pdf_bytes, stored_files, upload, zip_bomb_docx,
+)
 
 
 @pytest.fixture()
@@ -60,6 +62,38 @@ def test_a_renamed_exe_is_refused_with_the_reason_and_the_text_is_kept(logged_in
     assert "Mein langer Text, den ich nicht verlieren will.</textarea>" in page
     assert 'aria-invalid="true"' in page
     assert submission_of(db, learner).draft_text == "Mein langer Text, den ich nicht verlieren will."
+    assert db.session.scalar(select(SubmissionFile)) is None
+    assert stored_files(file_store) == []
+
+
+def test_a_zip_bomb_named_docx_is_refused_with_the_reason_and_the_text_is_kept(logged_in, learner, db, file_store):
+    bomb = zip_bomb_docx()  # ~204 KB, well under the 1 MB upload limit, holding 200 MB of zeros
+    response = upload(logged_in, "Mein Konzept, Stand Montag.", files=[("konzept.docx", bomb), ("anhang.pdf", pdf_bytes())])
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "„konzept.docx“ wird nicht angenommen: Entpackt wäre die Datei größer als 100 MB." in page
+    assert "Mein Konzept, Stand Montag.</textarea>" in page
+    assert submission_of(db, learner).draft_text == "Mein Konzept, Stand Montag."
+    assert [f.filename for f in db.session.scalars(select(SubmissionFile))] == ["anhang.pdf"]  # the good file is kept
+    assert len(stored_files(file_store)) == 1
+
+
+def test_the_archive_limits_come_from_the_configuration(app, logged_in, learner, db, file_store, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_ARCHIVE_MAX_UNPACKED_MB", 300)
+    response = upload(logged_in, "Text", files=[("konzept.docx", zip_bomb_docx())])
+    assert response.status_code == 422  # under the size limit now, but still packed far tighter than 100 : 1
+    assert "„konzept.docx“ wird nicht angenommen: Ein Teil der Datei ist mehr als 100-fach verdichtet." in response.get_data(as_text=True)
+    monkeypatch.setitem(app.config, "UPLOAD_ARCHIVE_MAX_RATIO", 2000)
+    assert upload(logged_in, "Text", files=[("konzept.docx", zip_bomb_docx())]).status_code == 302
+
+
+def test_a_fake_docx_is_refused_as_no_office_document_and_the_text_is_kept(logged_in, learner, db, file_store):
+    response = upload(logged_in, "Entwurf bleibt", files=[("plan.docx", fake_docx())])
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "„plan.docx“ ist keine echte DOCX-Datei" in page
+    assert "„[Content_Types].xml“" in page
+    assert "Entwurf bleibt</textarea>" in page
     assert db.session.scalar(select(SubmissionFile)) is None
     assert stored_files(file_store) == []
 

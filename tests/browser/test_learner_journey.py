@@ -11,7 +11,7 @@ from urllib.request import urlopen
 import pytest
 
 from tests.browser import seeding
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, ROOT
 from tests.browser.keyboard import Keyboard
 from tests.certificates.independent import verify_credentials
 
@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 
 COURSE = "praxis-kurs"
 ASSIGNMENT = "beteiligungsplan"
+DEMO_COURSES = ROOT / "courses"  # the demo course(s) that `make run` imports
 
 
 def qr_url(pdf, folder) -> str:
@@ -147,3 +148,71 @@ def test_learner_from_invitation_to_verified_certificate(open_page, device, live
     [result] = verify_credentials([token], jwks, status)
     assert result["verified"] is True and result["revoked"] is False, result
     assert result["credential"]["credentialSubject"]["identifier"][0]["identityHash"] == name
+
+def demo_assignment_pages() -> list[tuple[str, str]]:
+    """(URL, title) of every assignment of every course in courses/, read from the course files
+    with the catalogue's own loader — a new assignment is checked without touching this test."""
+    from app.catalogue.loader import CourseUrls, find_courses, load_course
+
+    pages = []
+    for root in find_courses(DEMO_COURSES):
+        course, problems = load_course(root)
+        assert course is not None, problems
+        for module in course.modules:
+            pages += [(CourseUrls().assignment(course.slug, module.slug, a.slug), a.title) for a in module.assignments]
+    return pages
+
+
+def _import_demo_courses() -> list[str]:
+    from app.catalogue.services import import_path
+
+    reports, problems = import_path(DEMO_COURSES)
+    assert not [p for p in problems if p.severity == "error"], problems
+    return [report.course for report in reports]
+
+
+@pytest.fixture(scope="module")
+def demo_learner(live, staff) -> str:
+    """A learner in a cohort of each demo course (started today), password PASSWORD."""
+    from app.catalogue.loader import find_courses
+
+    live.run(_import_demo_courses)
+    email = "dora.demo@example.net"
+    for number, root in enumerate(find_courses(DEMO_COURSES)):
+        cohort_id = live.run(seeding.create_cohort, root.name, f"Demo-Kurs {root.name}", staff["trainer"])
+        if number == 0:
+            live.run(seeding.enrol_learner, cohort_id, "Dora Demo", email, PASSWORD)
+        else:
+            live.run(_enrol_existing, cohort_id, email)
+    return email
+
+
+def _enrol_existing(cohort_id: int, email: str) -> None:
+    from app.accounts.services import find_user
+    from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
+    from app.extensions import db
+    from app.progress.services import initialise_enrolment
+
+    enrolment = Enrolment(user=find_user(email), cohort=db.session.get(Cohort, cohort_id), status=EnrolmentStatus.ACTIVE)
+    db.session.add(enrolment)
+    db.session.flush()
+    initialise_enrolment(enrolment)
+
+
+def test_every_assignment_page_of_the_demo_course_passes_the_checks(open_page, device, demo_learner, login_state, check):
+    """Course content brings its own tables (wide ones scroll sideways on a phone): each assignment
+    page of the demo course, as its learner sees it, has zero axe and HTML errors and reflows."""
+    pages = demo_assignment_pages()
+    assert len(pages) >= 8, pages  # the demo course has one assignment per module
+    page = open_page(login_state(demo_learner))
+    failures = []
+    for url, title in pages:
+        response = page.goto(url)
+        assert response.status == 200, url
+        page.get_by_role("heading", name=title, level=1).wait_for()
+        try:
+            check(page)
+        except AssertionError as failure:
+            failures.append(str(failure))
+    assert not failures, "\n\n".join(failures)
+

@@ -91,3 +91,27 @@ def test_development_reload_picks_up_an_edited_lesson(app, db, browser, make, tm
     charta = db.session.scalar(select(Lesson).where(Lesson.slug == "die-charta"))
     db.session.refresh(charta)
     assert "genau vier Leitlinien" in charta.body_html
+
+
+def test_a_new_rendering_version_re_renders_unchanged_files(app, db, tmp_path, monkeypatch):
+    """Stored HTML follows the renderer: after an upgrade that renders differently (here: tables
+    as focusable regions), importing the same files again replaces the stored HTML."""
+    from app.catalogue import loader
+    from app.catalogue.models import Assignment
+
+    folder = copy_course(tmp_path)
+    assignment = folder / "02-abschluss" / "assignment-reflexion.md"
+    assignment.write_text(assignment.read_text(encoding="utf-8") + "\n\n| Kriterium | Punkte |\n|---|---|\n| Klarheit | 2 |\n", encoding="utf-8")
+    with app.app_context():
+        import_path(folder.parent)
+    row = db.session.scalar(select(Assignment).where(Assignment.slug == "reflexion"))
+    row.instructions_html = row.instructions_html.replace(' role="region" tabindex="0"', "")  # as an older version stored it
+    db.session.commit()
+    with app.app_context():
+        assert [str(r) for r in import_path(folder.parent)[0]] == ["kurz-kurs: 0 created, 0 updated, 0 archived, 1 unchanged"]
+    monkeypatch.setattr(loader, "RENDERING_VERSION", "test-next")
+    with app.app_context():
+        reports, _problems = import_path(folder.parent)
+    assert reports[0].updated > 0
+    db.session.refresh(row)
+    assert '<div class="table-wrap" role="region" tabindex="0"' in row.instructions_html
