@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.accounts.models import PasswordResetToken, Role, User, _new_session_nonce
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
@@ -49,9 +49,15 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Sets a new password and ends every existing session of the user."""
+    """Sets a new password, ends every existing session of the user and voids every reset link
+    still open: an older reset mail must not set a password after a newer one did."""
     user.password_hash = hash_password(password)
     user.session_nonce = _new_session_nonce()
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
     db.session.flush()
 
 

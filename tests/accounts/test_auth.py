@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.accounts.models import PasswordResetToken
 from app.db import utcnow
+from app.mail.models import OutgoingMail
 from app.mail.services import deliver_pending
 from tests.conftest import read_mails
 
@@ -127,3 +128,34 @@ def test_login_attempts_are_rate_limited(app, browser, make):
     finally:
         app.config["LOGIN_RATE_LIMIT"] = saved
         limiter.reset()
+
+
+def test_setting_a_password_voids_every_other_reset_link(app, browser, another_browser, db, make):
+    """Issue 21: two reset mails, reset with the first — the second link used to set a password too."""
+    user = make.user("learner")
+    browser.get("/passwort-vergessen")
+    browser.post("/passwort-vergessen", {"email": user.email})
+    first = _reset_link(app)
+    browser.post("/passwort-vergessen", {"email": user.email})
+    second = _reset_link(app)
+    assert first != second
+    response = browser.post(first, {"password": "das erste neue Passwort", "confirm": "das erste neue Passwort"})
+    assert response.status_code == 302
+    assert another_browser.get(second).status_code == 410
+    response = another_browser.post(second, {"password": "ein fremdes Passwort!", "confirm": "ein fremdes Passwort!"})
+    assert response.status_code == 410
+    browser.login(user, "das erste neue Passwort")
+    assert all(t.used_at is not None for t in db.session.scalars(
+        select(PasswordResetToken).where(PasswordResetToken.user_id == user.id)))
+
+
+def test_set_password_voids_open_reset_links_whichever_way_it_is_called(app, db, make):
+    from app.accounts.services import find_reset_token, request_password_reset, set_password
+
+    user = make.user("learner")
+    with app.test_request_context():
+        request_password_reset(user.email)
+    token = re.search(r"/passwort-neu/(\S+)", db.session.scalars(select(OutgoingMail)).all()[-1].body).group(1)
+    assert find_reset_token(token) is not None
+    set_password(user, "ein ganz neues Passwort")  # reset, invitation acceptance: all go through it
+    assert find_reset_token(token) is None
