@@ -38,6 +38,10 @@ def confirm_password_field() -> PasswordField:
     )
 
 
+class LogoutEverywhereForm(FlaskForm):
+    """The "Überall abmelden" button: CSRF only."""
+
+
 class NewPasswordForm(FlaskForm):
     password = new_password_field(_l("Neues Passwort"))
     confirm = confirm_password_field()
