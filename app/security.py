@@ -56,14 +56,14 @@ def can_take_part_in_cohort(user: User, cohort) -> bool:
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """The session holds "<id>:<nonce>"; a changed nonce (password change) ends old sessions."""
-    user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit():
+    """The session holds "<user id>:<login session key>"; the user loads only while that login
+    session exists (signing out, "überall abmelden" and a new password delete it)."""
+    from app.accounts.services import load_session_user
+
+    user_id, _, key = session_id.partition(":")
+    if not user_id.isdigit() or not key or len(key) > 100:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_nonce != nonce:
-        return None
-    return user
+    return load_session_user(int(user_id), key, current_app.permanent_session_lifetime)
 
 
 CSP = (

@@ -197,7 +197,7 @@ def grow(fixture: Fixture, learners: int, trainer_cohort: int = 0, seed: int = 1
             ags = rng.choice(DISTRICTS)
             rows.append({
                 "email": f"{prefix}-{batch}-{n}@example.net", "name": f"Lernende {batch}/{n}", "role": Role.LEARNER,
-                "password_hash": password_hash, "session_nonce": secrets.token_urlsafe(16), "district_ags": ags,
+                "password_hash": password_hash, "district_ags": ags,
                 "land": ags[:2], "municipality": "Musterstadt", "position": "Digitalisierung",
             })
         return list(db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), rows))

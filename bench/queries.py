@@ -78,9 +78,12 @@ def counting(engine):
 
 def _login(client, email: str) -> None:
     from app.accounts.models import User
+    from app.accounts.services import start_session
     from app.extensions import db
 
     user = db.session.scalar(select(User).where(User.email == email))
+    start_session(user)
+    db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 
 from app.accounts.validators import NotCommonPassword
 from app.regions import LAENDER, choices_by_land
+from app.validators import SingleLine
 
 
 def land_choices(codes: Iterable[str] | None = None) -> list[SelectChoice]:
@@ -24,13 +25,13 @@ def district_choices(codes: Iterable[str] | None = None) -> list[SelectChoice]:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-Mail-Adresse"), validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
+    email = EmailField(_l("E-Mail-Adresse"), validators=[SingleLine(), DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Passwort"), validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "current-password"})
     submit = SubmitField(_l("Anmelden"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-Mail-Adresse"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)], render_kw={"autocomplete": "email"})
+    email = EmailField(_l("E-Mail-Adresse"), validators=[SingleLine(), DataRequired(), Email(check_deliverability=False), Length(max=254)], render_kw={"autocomplete": "email"})
     submit = SubmitField(_l("Link anfordern"))
 
 
@@ -50,6 +51,10 @@ def confirm_password_field() -> PasswordField:
         validators=[DataRequired(), EqualTo("password", message=_l("Die Passwörter stimmen nicht überein."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class LogoutEverywhereForm(FlaskForm):
+    """The "Überall abmelden" button: CSRF only."""
 
 
 class NewPasswordForm(FlaskForm):
@@ -76,9 +81,9 @@ class PlaceholderSelect(Select):
 class ProfileForm(FlaskForm):
     """Name and the profile data the agency needs; the Land follows from the district."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "name"})
+    name = StringField(_l("Name"), validators=[SingleLine(), DataRequired(), Length(max=200)], render_kw={"autocomplete": "name"})
     municipality = StringField(
-        _l("Kommune"), validators=[Optional(), Length(max=200)],
+        _l("Kommune"), validators=[SingleLine(), Optional(), Length(max=200)],
         description=_l("Stadt, Gemeinde, Amt oder Kreisverwaltung, in der Sie arbeiten."),
         render_kw={"autocomplete": "organization"},
     )
@@ -87,7 +92,7 @@ class ProfileForm(FlaskForm):
         widget=PlaceholderSelect(_l("– bitte wählen –")),
         description=_l("Das Land ergibt sich aus dem Kreis."),
     )
-    position = StringField(_l("Position oder Fachbereich"), validators=[Optional(), Length(max=200)],
+    position = StringField(_l("Position oder Fachbereich"), validators=[SingleLine(), Optional(), Length(max=200)],
                            render_kw={"autocomplete": "organization-title"})
     submit = SubmitField(_l("Profil speichern"))
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -19,10 +18,6 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
 
 
-def _new_session_nonce() -> str:
-    return secrets.token_urlsafe(16)
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -33,8 +28,6 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]))
     locale: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(default=True)
-    # Part of the login session id: rotating it logs out every session of this user.
-    session_nonce: Mapped[str] = mapped_column(String(32), default=_new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Profile the agency needs (cohorts feature): district as official AGS (app.regions), Land derived from it.
     municipality: Mapped[str | None] = mapped_column(String(200))
@@ -44,8 +37,23 @@ class User(UserMixin, db.Model):
 
     enrolments: Mapped[list["Enrolment"]] = relationship(back_populates="user")  # noqa: F821
 
+    # The key of the login session this object was loaded for or signed in with (not stored here:
+    # LoginSession keeps only its hash); Flask-Login puts get_id() into the session cookie.
+    session_key = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+        if not self.session_key:
+            raise RuntimeError("start a login session (accounts.services.start_session) before login_user")
+        return f"{self.id}:{self.session_key}"
+
+    # Flask-Login's UserMixin compares get_id(), which now holds the session key: the same person
+    # loaded for two sessions is still the same user.
+    def __eq__(self, other):
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    __hash__ = object.__hash__
 
     @property
     def is_active(self) -> bool:
@@ -71,3 +79,16 @@ class PasswordResetToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. The cookie carries a random key, the table its SHA-256: signing out
+    deletes this row only, "überall abmelden", a new password or a deactivated account delete all
+    rows of the user, and a copied cookie opens nothing afterwards."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

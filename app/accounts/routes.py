@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from app.accounts import services
-from app.accounts.forms import ForgotPasswordForm, LoginForm, NewPasswordForm
+from app.accounts.forms import ForgotPasswordForm, LoginForm, LogoutEverywhereForm, NewPasswordForm
 from app.accounts.models import User
 from app import navigation
 from app.audit import services as audit
@@ -42,13 +42,14 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
+            services.start_session(user)
+            audit.record("login", actor=user, obj=user)
+            db.session.commit()
             lang = session.get("lang")
             session.clear()  # a fresh session on login
             if lang:
                 session["lang"] = lang
             login_user(user)
-            audit.record("login", actor=user, obj=user)
-            db.session.commit()
             return redirect(safe_next(request.args.get("next"), url_for("core.index")))
         failed = True
         known = services.find_user(form.email.data)
@@ -67,11 +68,29 @@ def login():
 @bp.post("/abmelden")
 @login_required
 def logout():
+    """Ends this browser's session on the server too: a copy of the cookie opens nothing afterwards."""
+    services.end_session(current_user)
     audit.record("logout", actor=current_user, obj=current_user)
     db.session.commit()
     logout_user()
     session.clear()
     flash(_("Sie sind abgemeldet."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/abmelden/ueberall")
+@login_required
+def logout_everywhere():
+    """Ends every session of the user: other browsers, devices and copied cookies."""
+    form = LogoutEverywhereForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.end_all_sessions(current_user)
+    audit.record("logout", actor=current_user, obj=current_user, everywhere=True)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Sie sind auf allen Geräten abgemeldet."), "info")
     return redirect(url_for("accounts.login"))
 
 
@@ -123,7 +142,7 @@ def profile():
             db.session.commit()
             flash(_("Ihr Profil ist gespeichert."), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form)
+    return render_template("accounts/profile.html", form=form, logout_everywhere_form=LogoutEverywhereForm())
 
 
 navigation.register("accounts.profile", lambda: _("Mein Profil"), {"learner", "trainer", "agency", "admin"}, order=90)

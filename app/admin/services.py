@@ -7,7 +7,8 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from app.accounts.models import Role, User, _new_session_nonce
+from app.accounts.models import Role, User
+from app.accounts.services import end_all_sessions
 from app.admin.models import AgencyScope, Setting
 from app.audit import services as audit
 from app.errors import DomainError
@@ -75,7 +76,7 @@ def set_active(user: User, active: bool, actor: User) -> bool:
         return False
     user.active = active
     if not active:
-        user.session_nonce = _new_session_nonce()
+        end_all_sessions(user)
     audit.record("account_activated" if active else "account_deactivated", actor=actor, obj=user)
     db.session.flush()
     return True

@@ -5,9 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from app.validators import SingleLine
+
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Name des Tokens"), validators=[DataRequired(), Length(max=100)],
+    name = StringField(_l("Name des Tokens"), validators=[SingleLine(), DataRequired(), Length(max=100)],
                        description=_l("Wofür Sie das Token verwenden, z. B. „Landesstatistik-Export“."))
     submit = SubmitField(_l("Token erstellen"))
 

@@ -13,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.forms import (PlaceholderSelect, ProfileForm, confirm_password_field, district_choices, land_choices,
                                 new_password_field)
+from app.validators import SingleLine
 
 
 class CheckboxList(SelectMultipleField):
@@ -21,7 +22,7 @@ class CheckboxList(SelectMultipleField):
 
 
 class CohortForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+    name = StringField(_l("Name"), validators=[SingleLine(), DataRequired(), Length(max=200)],
                        description=_l("z. B. „Brandenburg 2027-1“"))
     course_id = SelectField(_l("Kurs"), coerce=int)
     land = SelectField(_l("Land"), choices=land_choices(), validators=[DataRequired()])
@@ -76,7 +77,7 @@ class MoveForm(FlaskForm):
 class ReminderForm(FlaskForm):
     enrolment_ids = CheckboxList(_l("Empfänger:innen"), coerce=int,
                                  validators=[DataRequired(_l("Bitte wählen Sie mindestens eine Person aus."))])
-    subject = StringField(_l("Betreff"), validators=[DataRequired(), Length(max=200)])
+    subject = StringField(_l("Betreff"), validators=[SingleLine(), DataRequired(), Length(max=200)])
     text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 8},
                          description=_l("Anrede und Link zum Lernstand werden automatisch ergänzt."))
     submit = SubmitField(_l("Erinnerung senden"))

@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 
 from app import navigation
 from app.accounts.models import Role, User
+from app.accounts.services import start_session
 from app.catalogue.models import Course
 from app.cohorts import exports, matrix, queries, services
 from app.cohorts.access import can_administer_cohorts, cohort_or_404, enrolment_or_404, manageable_cohorts
@@ -328,6 +329,7 @@ def accept_invitation(token: str):
         try:
             user = services.accept_invitation(token, form.password.data, form.name.data, form.municipality.data,
                                               form.district_ags.data or None, form.position.data)
+            start_session(user)
         except DomainError as exc:
             flash(exc.message, "error")
         else:

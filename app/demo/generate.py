@@ -240,7 +240,7 @@ def generate(learners: int, seed: int = 2027, today: date | None = None, progres
         enrolled_at = _at(enrolled_on, rng)
         users.append({
             "id": user_id, "email": EMAIL_PATTERN.format(index + 1), "name": f"{first} {last}", "password_hash": None,  # nosec B105 - generated learners cannot log in
-            "role": Role.LEARNER, "locale": "de", "active": True, "session_nonce": secrets.token_urlsafe(12),
+            "role": Role.LEARNER, "locale": "de", "active": True,
             "created_at": enrolled_at - timedelta(days=1), "municipality": rng.choice(towns[home.ags]),
             "district_ags": home.ags, "land": home.land, "position": rng.choice(POSITIONS),
         })

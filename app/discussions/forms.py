@@ -6,12 +6,13 @@ from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.discussions.rules import MAX_BODY_CHARS
+from app.validators import SingleLine
 
 MARKDOWN_HINT = _l("Markdown: **fett**, *kursiv*, Listen mit „-“, Links als [Text](https://…). HTML wird als Text angezeigt.")
 
 
 class ThreadForm(FlaskForm):
-    title = StringField(_l("Titel"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Titel"), validators=[SingleLine(), DataRequired(), Length(max=200)])
     body = TextAreaField(_l("Ihr Beitrag"), validators=[DataRequired(), Length(max=MAX_BODY_CHARS)],
                          description=MARKDOWN_HINT, render_kw={"rows": 8, "class": "markdown-editor"})
     submit = SubmitField(_l("Thema eröffnen"))

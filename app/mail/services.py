@@ -13,10 +13,12 @@ from typing import Callable
 
 from flask import current_app, g, has_request_context, url_for
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import utcnow
 from app.extensions import db
 from app.mail.models import OutgoingMail
+from app.validators import one_line
 
 MAX_ATTEMPTS = 8
 
@@ -43,7 +45,11 @@ def register_attachment_renderer(kind: str, render: Callable[[dict], tuple[str, 
 
 
 def queue_mail(recipient: str, subject: str, body: str, attachments: list[dict] | None = None) -> OutgoingMail:
-    """`attachments` are references such as {"kind": "certificate", "id": 7}, rendered at send time."""
+    """`attachments` are references such as {"kind": "certificate", "id": 7}, rendered at send time.
+
+    The subject is made one line of at most 300 characters here, whatever data it was built from
+    (names, titles, course texts): a line break in a header would stop the mail or add a header."""
+    subject = one_line(subject)[:300]
     mail = OutgoingMail(recipient=recipient, subject=subject, body=body, attachments=attachments or None)
     db.session.add(mail)
     g.mail_queued = True  # the request teardown delivers after the response
@@ -87,21 +93,32 @@ def _send(message: EmailMessage, mail: OutgoingMail) -> None:
 
 
 def deliver_pending(limit: int = 100) -> tuple[int, int]:
-    """Delivers queued mails; returns (sent, failed). Commits after each message."""
+    """Delivers queued mails; returns (sent, failed). Commits after each message.
+
+    Each mail stands on its own: whatever goes wrong with one (an unreachable server, an
+    attachment that cannot be rendered, a header an old row makes invalid) is recorded on that
+    mail with its attempt count, and the queue goes on with the next one."""
     sent = failed = 0
     mails = db.session.scalars(
         select(OutgoingMail).where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS)
         .order_by(OutgoingMail.id).limit(limit)
     ).all()
     for mail in mails:
-        mail.attempts += 1
+        attempts = mail.attempts + 1
         try:
             _send(build_message(mail), mail)
-        except (OSError, smtplib.SMTPException, AttachmentError) as exc:
+        except Exception as exc:
+            if isinstance(exc, SQLAlchemyError):
+                db.session.rollback()  # e.g. an attachment query failed; the mail row reloads below
+            mail.attempts = attempts
             mail.last_error = f"{type(exc).__name__}: {exc}"[:1000]
             failed += 1
-            current_app.logger.warning("mail %s to %s not delivered: %s", mail.id, mail.recipient, exc)
+            if isinstance(exc, (OSError, smtplib.SMTPException, AttachmentError)):
+                current_app.logger.warning("mail %s to %s not delivered: %s", mail.id, mail.recipient, exc)
+            else:
+                current_app.logger.exception("mail %s to %s cannot be sent", mail.id, mail.recipient)
         else:
+            mail.attempts = attempts
             mail.sent_at = utcnow()
             mail.last_error = None
             sent += 1

@@ -18,13 +18,15 @@ def _user(email: str):
 
 @cli.command("purge-tokens")
 def purge_tokens_command() -> None:
-    """Delete expired password-reset tokens and expired or used invitations (run it daily from cron)."""
+    """Delete expired password-reset tokens, expired or used invitations and login sessions past
+    their lifetime (run it daily from cron)."""
     from app.extensions import db
     from app.privacy.services import purge_tokens
 
     result = purge_tokens()
     db.session.commit()
-    click.echo(f"purged {result.reset_tokens} password-reset token(s) and {result.invitations} invitation(s)")
+    click.echo(f"purged {result.reset_tokens} password-reset token(s) and {result.invitations} invitation(s); "
+               f"{result.login_sessions} login session(s) past their lifetime")
 
 
 @cli.command("export")

@@ -10,7 +10,7 @@ from typing import IO, Callable
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from app.accounts.models import PasswordResetToken, User
+from app.accounts.models import LoginSession, PasswordResetToken, User
 from app.api.models import ApiToken
 from app.assignments.models import Submission, SubmissionFile
 from app.files import FileStore, StorageUnavailable
@@ -185,6 +185,10 @@ def collect(user: User) -> dict:
         {"name": t.name, "prefix": t.prefix, "created_at": _iso(t.created_at), "last_used_at": _iso(t.last_used_at),
          "revoked_at": _iso(t.revoked_at)}
         for t in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    ]
+    document["login_sessions"] = [
+        {"signed_in_at": _iso(at)}
+        for at in db.session.scalars(select(LoginSession.created_at).where(LoginSession.user_id == user.id).order_by(LoginSession.id))
     ]
     for name, collect_category in EXTRA_CATEGORIES.items():
         document[name] = collect_category(user)

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from app.validators import SingleLine
+
 
 class ExportForm(FlaskForm):
     """The download button: only the CSRF token (an export is a POST so no other site can start one)."""
@@ -23,7 +25,7 @@ class DeleteOwnAccountForm(FlaskForm):
 
 class AdminDeleteAccountForm(FlaskForm):
     email = StringField(
-        _l("E-Mail-Adresse des Kontos"), validators=[DataRequired(), Length(max=254)],
+        _l("E-Mail-Adresse des Kontos"), validators=[SingleLine(), DataRequired(), Length(max=254)],
         description=_l("Zur Bestätigung die E-Mail-Adresse des Kontos noch einmal eingeben."),
         render_kw={"autocomplete": "off"},
     )

@@ -20,8 +20,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 
-from app.accounts.models import PasswordResetToken, Role, User, _new_session_nonce
+from app.accounts.models import LoginSession, PasswordResetToken, Role, User
 from app.accounts.passwords import verify_password
+from app.accounts.services import end_all_sessions
 from app.api.models import ApiToken
 from app.assignments.models import Grading, Submission, SubmissionFile, SubmissionVersion
 from app.files import FileStore
@@ -108,7 +109,7 @@ def delete_account(user: User, deleted_by: User | None, by: str) -> list[str]:
     user.municipality = None
     user.position = None
     user.active = False
-    user.session_nonce = _new_session_nonce()  # every session of the user ends with this request
+    end_all_sessions(user)  # every session of the user ends with this request
     # district_ags and land stay: they are what the agency's figures are counted by.
     for erase in EXTRA_ERASERS:
         erase(user)
@@ -202,11 +203,13 @@ def remove_files(store: FileStore, keys: list[str]) -> int:
 class PurgeResult:
     reset_tokens: int
     invitations: int
+    login_sessions: int = 0
 
 
 def purge_tokens(now: datetime | None = None) -> PurgeResult:
-    """Deletes expired password-reset tokens and expired or used cohort invitations: their links
-    can never work again. Open, unexpired ones stay."""
+    """Deletes expired password-reset tokens, expired or used cohort invitations and login sessions
+    past their lifetime (PERMANENT_SESSION_LIFETIME): none of them can ever work again. Open,
+    unexpired ones stay."""
     now = now or utcnow()
     resets = db.session.execute(
         delete(PasswordResetToken).where(PasswordResetToken.expires_at < now).execution_options(synchronize_session=False)
@@ -215,5 +218,9 @@ def purge_tokens(now: datetime | None = None) -> PurgeResult:
         delete(Invitation).where(or_(Invitation.expires_at < now, Invitation.used_at.is_not(None)))
         .execution_options(synchronize_session=False)
     ).rowcount
+    sessions = db.session.execute(
+        delete(LoginSession).where(LoginSession.created_at <= now - current_app.permanent_session_lifetime)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.flush()
-    return PurgeResult(reset_tokens=resets, invitations=invitations)
+    return PurgeResult(reset_tokens=resets, invitations=invitations, login_sessions=sessions)

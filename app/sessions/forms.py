@@ -7,6 +7,7 @@ from wtforms import (DateField, IntegerField, RadioField, SelectChoice, SelectFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.sessions.attendance import ABSENT, EXCUSED, PRESENT
+from app.validators import SingleLine
 
 
 def mode_choices():
@@ -14,7 +15,7 @@ def mode_choices():
 
 
 class SessionForm(FlaskForm):
-    title = StringField(_l("Titel"), validators=[DataRequired(), Length(max=200)],
+    title = StringField(_l("Titel"), validators=[SingleLine(), DataRequired(), Length(max=200)],
                         description=_l("z. B. „Workshop 3: Datenstrategie“"))
     day = DateField(_l("Datum"), validators=[DataRequired()])
     start_time = TimeField(_l("Beginn (Uhrzeit in Deutschland)"), validators=[DataRequired()])
@@ -22,7 +23,7 @@ class SessionForm(FlaskForm):
                                     validators=[DataRequired(), NumberRange(min=15, max=720)])
     mode = RadioField(_l("Format"), choices=mode_choices(), default="online", validators=[DataRequired()])
     location = StringField(
-        _l("Link zur Videokonferenz oder Adresse"), validators=[DataRequired(), Length(max=500)],
+        _l("Link zur Videokonferenz oder Adresse"), validators=[SingleLine(), DataRequired(), Length(max=500)],
         description=_l("Online: der vollständige Link (https://…). Vor Ort: Straße, Ort, Raum."),
     )
     module_id = SelectField(_l("Modul"), coerce=int, validators=[Optional()])

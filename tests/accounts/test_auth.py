@@ -4,12 +4,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.accounts.models import PasswordResetToken
+from app.accounts.models import LoginSession, PasswordResetToken
 from app.db import utcnow
+from app.mail.models import OutgoingMail
 from app.mail.services import deliver_pending
-from tests.conftest import read_mails
+from tests.conftest import Browser, read_mails
 
 
 def test_login_with_right_password_and_logout(browser, make):
@@ -127,3 +128,135 @@ def test_login_attempts_are_rate_limited(app, browser, make):
     finally:
         app.config["LOGIN_RATE_LIMIT"] = saved
         limiter.reset()
+
+
+def test_setting_a_password_voids_every_other_reset_link(app, browser, another_browser, db, make):
+    """Issue 21: two reset mails, reset with the first — the second link used to set a password too."""
+    user = make.user("learner")
+    browser.get("/passwort-vergessen")
+    browser.post("/passwort-vergessen", {"email": user.email})
+    first = _reset_link(app)
+    browser.post("/passwort-vergessen", {"email": user.email})
+    second = _reset_link(app)
+    assert first != second
+    response = browser.post(first, {"password": "das erste neue Passwort", "confirm": "das erste neue Passwort"})
+    assert response.status_code == 302
+    assert another_browser.get(second).status_code == 410
+    response = another_browser.post(second, {"password": "ein fremdes Passwort!", "confirm": "ein fremdes Passwort!"})
+    assert response.status_code == 410
+    browser.login(user, "das erste neue Passwort")
+    assert all(t.used_at is not None for t in db.session.scalars(
+        select(PasswordResetToken).where(PasswordResetToken.user_id == user.id)))
+
+
+def test_set_password_voids_open_reset_links_whichever_way_it_is_called(app, db, make):
+    from app.accounts.services import find_reset_token, request_password_reset, set_password
+
+    user = make.user("learner")
+    with app.test_request_context():
+        request_password_reset(user.email)
+    token = re.search(r"/passwort-neu/(\S+)", db.session.scalars(select(OutgoingMail)).all()[-1].body).group(1)
+    assert find_reset_token(token) is not None
+    set_password(user, "ein ganz neues Passwort")  # reset, invitation acceptance: all go through it
+    assert find_reset_token(token) is None
+
+
+def _session_cookie(browser) -> str:
+    return browser.client.get_cookie("scc_session", domain="campus.test").value
+
+
+def _replay(app, cookie: str):
+    """Another client that has nothing but a copy of the cookie."""
+    thief = Browser(app.test_client())
+    thief.client.set_cookie("scc_session", cookie, domain="campus.test")
+    return thief.get("/profil")
+
+
+def test_a_copied_cookie_opens_nothing_after_logout(app, browser, make):
+    """Issue 21: the cookie copied before POST /abmelden used to open /profil afterwards."""
+    user = make.user("learner")
+    browser.login(user)
+    copied = _session_cookie(browser)
+    assert _replay(app, copied).status_code == 200  # the copy works while signed in
+    browser.post("/abmelden")
+    response = _replay(app, copied)
+    assert response.status_code == 302 and response.location.startswith("/anmelden")
+
+
+def test_logout_ends_only_this_session(app, browser, another_browser, make):
+    user = make.user("learner")
+    browser.login(user)
+    another_browser.login(user)
+    browser.post("/abmelden")
+    assert browser.get("/profil").status_code == 302
+    assert another_browser.get("/profil").status_code == 200
+
+
+def test_logout_everywhere_ends_every_session_of_the_user(app, browser, another_browser, make, db):
+    user, other = make.user("learner"), make.user("learner")
+    browser.login(user)
+    another_browser.login(user)
+    copied = _session_cookie(another_browser)
+    bystander = Browser(app.test_client())
+    bystander.login(other)
+    page = browser.get("/profil").get_data(as_text=True)
+    assert 'action="/abmelden/ueberall"' in page and "Überall abmelden" in page
+    response = browser.post("/abmelden/ueberall")
+    assert response.status_code == 302 and response.location == "/anmelden"
+    assert "Sie sind auf allen Geräten abgemeldet." in browser.get("/anmelden").get_data(as_text=True)
+    assert another_browser.get("/profil").status_code == 302
+    assert _replay(app, copied).status_code == 302
+    assert bystander.get("/profil").status_code == 200  # someone else's sessions are not touched
+    assert db.session.scalar(select(func.count()).select_from(LoginSession).where(LoginSession.user_id == user.id)) == 0
+    browser.login(user)  # signing in again works
+
+
+def test_logout_everywhere_needs_the_csrf_token(browser, make):
+    browser.login(make.user("learner"))
+    assert browser.post("/abmelden/ueberall", csrf=False).status_code == 400
+    assert browser.get("/profil").status_code == 200
+
+
+def test_deactivating_an_account_ends_its_sessions(app, browser, make, db):
+    from app.admin.services import set_active
+
+    user, admin = make.user("learner"), make.user("admin")
+    browser.login(user)
+    set_active(user, False, actor=admin)
+    db.session.commit()
+    assert browser.get("/profil").status_code == 302
+
+
+def test_a_session_ends_after_its_lifetime_and_the_purge_removes_it(app, browser, make, db):
+    from app.privacy.services import purge_tokens
+
+    user = make.user("learner")
+    browser.login(user)
+    row = db.session.scalar(select(LoginSession).where(LoginSession.user_id == user.id))
+    row.created_at = utcnow() - app.permanent_session_lifetime - timedelta(minutes=1)
+    db.session.commit()
+    assert browser.get("/profil").status_code == 302
+    assert purge_tokens().login_sessions == 1
+    assert db.session.scalar(select(func.count()).select_from(LoginSession).where(LoginSession.user_id == user.id)) == 0
+
+
+def test_the_signed_in_user_loads_with_one_query(app, browser, make, db):
+    """Every signed-in request pays for this: one statement over the unique key hash."""
+    from app.security import load_user
+    from bench.queries import counting
+
+    user = make.user("learner")
+    browser.login(user)
+    session_id = f"{user.id}:{_session_cookie_key(app, browser)}"
+    db.session.expunge_all()
+    with app.test_request_context(), counting(db.engine) as statements:
+        loaded = load_user(session_id)
+    assert loaded is not None and loaded.id == user.id and statements[0] == 1
+    with app.test_request_context():
+        assert load_user(f"{user.id}:not-the-key") is None
+        assert load_user(f"{make.user('learner').id}:{session_id.partition(':')[2]}") is None  # key of another user
+
+
+def _session_cookie_key(app, browser) -> str:
+    with browser.client.session_transaction() as session:
+        return session["_user_id"].partition(":")[2]

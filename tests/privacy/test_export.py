@@ -51,6 +51,7 @@ def test_export_contains_every_category(browser, rich, db):
     [certificate] = data["certificates"]
     assert certificate["data"]["name"] == "Petra Privat" and certificate["status"] == "valid" and certificate["number"]
     assert {e["action"] for e in data["security_log"]} >= {"login"}
+    assert len(data["login_sessions"]) == 1 and data["login_sessions"][0]["signed_in_at"]  # this browser's sign-in
     assert [p["body"] for p in data["discussion_posts"]] == ["Wie fangen wir mit offenen Daten an?"]
     assert data["discussion_threads"][0]["title"] == "Frage zu offenen Daten"
     assert data["directory_entries"][0]["contact_email"].endswith("@kommune.example")

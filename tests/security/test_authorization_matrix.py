@@ -62,6 +62,7 @@ ROUTES: dict[str, list[Case]] = {
     "accounts.login": [Case(lambda w: "/anmelden", PUBLIC)],
     # logging out ends on the login page, for everyone
     "accounts.logout": [Case(lambda w: "/abmelden", {a: LOGIN for a in ACTORS}, "POST")],
+    "accounts.logout_everywhere": [Case(lambda w: "/abmelden/ueberall", {a: LOGIN for a in ACTORS}, "POST")],
     "accounts.forgot_password": [Case(lambda w: "/passwort-vergessen", PUBLIC)],
     "accounts.reset_password": [Case(lambda w: "/passwort-neu/kein-gueltiger-token", {a: 410 for a in ACTORS})],
     "accounts.profile": [Case(lambda w: "/profil", SIGNED_IN)],
