@@ -58,6 +58,13 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.cli.add_command(privacy.cli)
     app.cli.add_command(reporting.cli)
 
+    # Who acts on whose events (app.events), wired here so that import order decides nothing.
+    from app.certificates import subscribers as certificate_subscribers
+    from app.progress import subscribers as progress_subscribers
+
+    progress_subscribers.subscribe()
+    certificate_subscribers.subscribe()
+
     from app.errors import register_error_handlers
     from app.security import register_security
 

@@ -12,7 +12,6 @@ which bypass those guards on purpose; nothing else in the code base should."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,19 +31,11 @@ from app.db import utcnow
 from app.directory.models import DirectoryEntry
 from app.discussions.models import DiscussionPost, DiscussionSetting, DiscussionThread, PostReport
 from app.errors import DomainError
+from app.events import account_erasing
 from app.extensions import db
 from app.mail.models import OutgoingMail
 from app.privacy import rules
 from app.quizzes.models import QuizAttempt
-
-# Features added later that hold personal data add a function that erases or anonymises them for
-# a user; see `register_eraser`.
-EXTRA_ERASERS: list[Callable[[User], None]] = []
-
-
-def register_eraser(erase: Callable[[User], None]) -> None:
-    EXTRA_ERASERS.append(erase)
-
 
 def is_deleted(user: User) -> bool:
     return rules.is_erased_email(user.email)
@@ -110,8 +101,8 @@ def delete_account(user: User, deleted_by: User | None, by: str) -> list[str]:
     user.active = False
     user.session_nonce = _new_session_nonce()  # every session of the user ends with this request
     # district_ags and land stay: they are what the agency's figures are counted by.
-    for erase in EXTRA_ERASERS:
-        erase(user)
+    # Features added later that hold personal data erase it on this event (app.events).
+    account_erasing.send(user)
     db.session.flush()
     audit.record("account_deleted", actor=deleted_by, obj=user, by=by, files=len(keys))
     return keys
