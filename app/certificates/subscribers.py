@@ -1,12 +1,14 @@
 """What certificates do when something happens elsewhere (app.events), and the hooks they give
 other features. `subscribe()` is called once from create_app; nothing here connects on import.
 
-Certificates sit above progress, sessions and privacy's hooks: those publish events and never
-import certificates (docs/architecture.md)."""
+Certificates sit above progress and sessions, and privacy does not know them: those publish
+events and never import certificates (docs/architecture.md)."""
 from __future__ import annotations
 
 from app import events
-from app.certificates.services import certificate_attachment, erase_approval_notes, export_approvals, issue_if_eligible
+from app.certificates.services import (
+    anonymise_certificates, certificate_attachment, erase_approval_notes, export_approvals, issue_if_eligible,
+)
 from app.cohorts.models import EnrolmentStatus
 from app.mail.services import register_attachment_renderer
 
@@ -37,6 +39,9 @@ def issue_on_attendance(session, enrolments, **_kwargs) -> None:
 
 
 def erase_personal_data(user, **_kwargs) -> None:
+    """Deleting an account: the name leaves the certificates (which stay valid) and the trainers'
+    notes on the person's approvals go."""
+    anonymise_certificates(user)
     erase_approval_notes(user)
 
 

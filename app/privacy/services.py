@@ -25,7 +25,6 @@ from app.api.models import ApiToken
 from app.assignments.models import Grading, Submission, SubmissionFile, SubmissionVersion
 from app.assignments.storage import FileStore
 from app.audit import services as audit
-from app.certificates.models import Certificate
 from app.cohorts.models import Enrolment, EnrolmentStatus, Invitation, cohort_trainers
 from app.db import utcnow
 from app.directory.models import DirectoryEntry
@@ -67,7 +66,6 @@ def delete_account(user: User, deleted_by: User | None, by: str) -> list[str]:
     submission_ids = list(db.session.scalars(select(Submission.id).where(Submission.enrolment_id.in_(enrolment_ids))))
     version_ids = list(db.session.scalars(select(SubmissionVersion.id).where(SubmissionVersion.submission_id.in_(submission_ids))))
     keys = _erase_submissions(submission_ids, version_ids)
-    _anonymise_certificates(enrolment_ids)
     # What the person typed into quizzes (free-text answers can name anyone) goes; scores, pass
     # or fail and the per-question results stay, the agency's and trainers' figures need them.
     db.session.execute(update(QuizAttempt).where(QuizAttempt.enrolment_id.in_(enrolment_ids)).values(answers={})
@@ -101,7 +99,8 @@ def delete_account(user: User, deleted_by: User | None, by: str) -> list[str]:
     user.active = False
     user.session_nonce = _new_session_nonce()  # every session of the user ends with this request
     # district_ags and land stay: they are what the agency's figures are counted by.
-    # Features added later that hold personal data erase it on this event (app.events).
+    # Features that hold personal data of their own erase it on this event (app.events):
+    # certificates replace the name in the snapshots and sign them again.
     account_erasing.send(user)
     db.session.flush()
     audit.record("account_deleted", actor=deleted_by, obj=user, by=by, files=len(keys))
@@ -154,27 +153,6 @@ def _scrub_mails_about(name: str, email: str) -> None:
         for needle in needles:
             mail.subject = mail.subject.replace(needle, rules.ERASED_NAME)
             mail.body = mail.body.replace(needle, rules.ERASED_NAME)
-
-
-def _anonymise_certificates(enrolment_ids: list[int]) -> None:
-    """Name replaced in every version's snapshot, which is signed again so that the stored
-    signature stays true. PDFs already handed out keep their own (older) signature."""
-    certificates = db.session.scalars(select(Certificate).where(Certificate.enrolment_id.in_(enrolment_ids))).all()
-    if not certificates:
-        return
-    from app.certificates import signing
-    from app.certificates.services import signing_key
-
-    try:
-        key = signing_key()
-    except DomainError:  # production without a signing key: better unsigned than a false seal
-        key = None
-    for certificate in certificates:
-        data = rules.anonymised_certificate_data(certificate.data)
-        certificate.data = data
-        certificate.signature = signing.sign(key, signing.canonical(data)) if key else None
-        certificate.signing_key_id = signing.key_id(key) if key else None
-    db.session.flush()
 
 
 def remove_files(store: FileStore, keys: list[str]) -> int:

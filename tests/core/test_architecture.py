@@ -6,9 +6,12 @@ from pathlib import Path
 
 import grimp
 from importlinter.cli import lint_imports
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app import create_app, events
 from app.config import TestConfig
+from app.reporting import facts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,7 +38,8 @@ def test_no_module_imports_itself_back():
 
 def test_create_app_subscribes_every_event_once():
     """Every event has its receivers once create_app has run, and a second app (tests, two
-    servers in one process) connects nothing twice: certificates are issued exactly once."""
+    servers in one process) connects nothing twice: certificates are issued exactly once. The
+    reporting facts' flush listener is connected there too."""
     settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
     create_app(settings)
     signals = (events.course_imported, events.course_completed, events.attendance_recorded,
@@ -44,3 +48,4 @@ def test_create_app_subscribes_every_event_once():
     create_app(settings)
     assert {signal.name: len(signal.receivers) for signal in signals} == receivers
     assert all(count == 1 for count in receivers.values()), receivers
+    assert event.contains(Session, "after_flush", facts._follow_flush)  # the agency's stored figures follow every flush
