@@ -61,6 +61,15 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     app.cli.add_command(files_cli)
 
+    # Who acts on whose events (app.events), wired here so that import order decides nothing.
+    from app.certificates import subscribers as certificate_subscribers
+    from app.progress import subscribers as progress_subscribers
+    from app.reporting import facts as reporting_facts
+
+    progress_subscribers.subscribe()
+    certificate_subscribers.subscribe()
+    reporting_facts.subscribe()
+
     from app.errors import register_error_handlers
     from app.security import register_security
 

@@ -1,9 +1,12 @@
-"""The declarative base shared by every model, with a naming convention for constraints so that
-Alembic migrations name them the same way on SQLite and PostgreSQL."""
+"""The database: the declarative base shared by every model (with a naming convention for
+constraints so that Alembic migrations name them the same way on SQLite and PostgreSQL), the
+Flask-SQLAlchemy object `db` and the small helpers around the session. The bottom of the import
+graph: it imports nothing from app."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
@@ -43,6 +46,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Created here, next to its Base, so that this module needs nothing above it; app.extensions
+# re-exports it with the other extensions.
+db = SQLAlchemy(model_class=Base)
+
+
 def begin_writes() -> None:
     """For a page view (GET) that is about to write, e.g. the grading page marking a submission
     "in review": on SQLite, page views begin deferred transactions, which cannot wait for a
@@ -51,8 +59,6 @@ def begin_writes() -> None:
     lock. The caller re-reads what it decides on: every loaded object is expired. Other
     databases need nothing."""
     from flask import g
-
-    from app.extensions import db
 
     g.begin_writes = True
     if db.session.get_bind().dialect.name == "sqlite":
@@ -64,8 +70,6 @@ def add_unless_duplicate(row) -> bool:
     was written a moment ago (double click, a second tab, a concurrent request). The outer
     transaction goes on either way: the database, not a look-before-you-leap, decides."""
     from sqlalchemy.exc import IntegrityError
-
-    from app.extensions import db
 
     try:
         with db.session.begin_nested():

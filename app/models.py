@@ -11,7 +11,7 @@ from app.progress.models import ItemType, ProgressItem  # noqa: F401
 from app.quizzes.models import QuizAttempt  # noqa: F401
 from app.admin.models import AgencyScope, Setting  # noqa: F401
 from app.api.models import ApiToken  # noqa: F401
-from app.reporting import facts as reporting_facts  # noqa: F401  (enrolment_facts and the listener that keeps it current)
+from app.reporting.models import EnrolmentFact  # noqa: F401
 from app.sessions.models import Attendance, LiveSession  # noqa: F401
 from app.discussions.models import DiscussionPost, DiscussionSetting, DiscussionThread, PostReport  # noqa: F401
 from app.directory.models import DirectoryEntry  # noqa: F401

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.catalogue.loader import CourseData, CourseUrls, Problem, content_hash, find_courses, load_course
 from app.catalogue.models import Assignment, Course, Lesson, MediaFile, Module, Quiz
 from app.db import utcnow
+from app.events import course_imported
 from app.extensions import db
 
 
@@ -93,6 +94,7 @@ def _sync(existing: dict[str, object], wanted: dict[str, object], create, update
 
 
 def import_course(data: CourseData) -> ImportReport:
+    """Writes the course's content; publishes course_imported (progress recounts the totals)."""
     report = ImportReport(data.slug)
     course = db.session.scalar(select(Course).where(Course.slug == data.slug))
     fields = dict(title=data.title, version=data.version, language=data.language, hours=data.hours,
@@ -160,9 +162,7 @@ def import_course(data: CourseData) -> ImportReport:
                     child.archived_at = child.archived_at or utcnow()
     _sync_media(course, data)
     db.session.flush()
-    from app.progress.services import refresh_course_totals
-
-    refresh_course_totals(course)
+    course_imported.send(course)
     return report
 
 

@@ -33,9 +33,8 @@ from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import add_unless_duplicate, utcnow
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
-from app.mail.services import AttachmentError, absolute_url, queue_mail, register_attachment_renderer
-from app.privacy.export import register_category
-from app.privacy.services import register_eraser
+from app.mail.services import AttachmentError, absolute_url, queue_mail
+from app.privacy.rules import anonymised_certificate_data
 
 log = logging.getLogger(__name__)
 
@@ -449,19 +448,18 @@ def write_cohort_zip(certificates: list[Certificate], target) -> int:
     return len(certificates)
 
 
-def _certificate_attachment(reference: dict) -> tuple[str, str, bytes]:
+def certificate_attachment(reference: dict) -> tuple[str, str, bytes]:
     certificate = db.session.get(Certificate, int(reference.get("id", 0)))
     if certificate is None:
         raise AttachmentError(f"certificate {reference.get('id')} not found")
     return filename(certificate), "application/pdf", render_pdf(certificate)
 
 
-register_attachment_renderer("certificate", _certificate_attachment)
 
 
 # -- personal data --------------------------------------------------------------------------------
 
-def _export_approvals(user: User) -> list[dict]:
+def export_approvals(user: User) -> list[dict]:
     """The approvals of the person's completions, for their data export."""
     return [
         {"enrolment_id": a.enrolment_id, "approved_at": a.approved_at.isoformat(), "note": a.note}
@@ -472,7 +470,28 @@ def _export_approvals(user: User) -> list[dict]:
     ]
 
 
-def _erase_approval_notes(user: User) -> None:
+def anonymise_certificates(user: User) -> None:
+    """Deleting an account: the name replaced in every version's snapshot, which is signed again
+    so that the stored signature stays true. PDFs already handed out keep their own (older)
+    signature."""
+    certificates = db.session.scalars(
+        select(Certificate).join(Enrolment, Certificate.enrolment_id == Enrolment.id).where(Enrolment.user_id == user.id)
+    ).all()
+    if not certificates:
+        return
+    try:
+        key = signing_key()
+    except DomainError:  # production without a signing key: better unsigned than a false seal
+        key = None
+    for certificate in certificates:
+        data = anonymised_certificate_data(certificate.data)
+        certificate.data = data
+        certificate.signature = signing.sign(key, signing.canonical(data)) if key else None
+        certificate.signing_key_id = signing.key_id(key) if key else None
+    db.session.flush()
+
+
+def erase_approval_notes(user: User) -> None:
     """Deleting an account keeps the approval (the certificate rests on it) but not the trainer's
     note about the person."""
     for approval in db.session.scalars(
@@ -480,9 +499,6 @@ def _erase_approval_notes(user: User) -> None:
     ):
         approval.note = None
 
-
-register_category("completion_approvals", _export_approvals)
-register_eraser(_erase_approval_notes)
 
 
 def check_pdf(pdf: bytes | Path) -> signing.Check:

@@ -15,7 +15,7 @@ def migrate_command(target_url: str) -> None:
     """Copy every stored file from the configured store to TARGET and verify each checksum.
     Run it again after an interruption; then set FILE_STORAGE_URL to the target."""
     from app.files.migrate import migrate_files
-    from app.files.store import get_store, open_store
+    from app.files.backends import get_store, open_store
 
     try:
         target = open_store(target_url, current_app.config)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import Response, current_app, redirect, request, send_file
 
 from app.files.s3 import content_disposition
-from app.files.store import FileStore, get_store
+from app.files.backends import get_store
+from app.files.store import FileStore
 
 STREAM_CHUNK = 256 * 1024
 

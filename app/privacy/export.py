@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import zipfile
 from datetime import date, datetime
-from typing import IO, Callable
+from typing import IO
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
@@ -21,6 +21,7 @@ from app.cohorts.models import Enrolment, Invitation
 from app.db import utcnow
 from app.directory.models import DirectoryEntry
 from app.discussions.models import DiscussionPost, DiscussionSetting, DiscussionThread, PostReport
+from app.events import account_exporting
 from app.extensions import db
 from app.privacy.rules import safe_zip_name
 from app.progress.models import ItemType, ProgressItem
@@ -28,15 +29,6 @@ from app.quizzes.models import QuizAttempt
 from app.sessions.models import Attendance
 
 FORMAT = "smart-city-campus-export/1"
-
-# Further categories from features added later: name → function(user) returning JSON-serialisable
-# rows. A new feature with personal data registers here (and an eraser in privacy.services).
-EXTRA_CATEGORIES: dict[str, Callable[[User], list]] = {}
-
-
-def register_category(name: str, collect: Callable[[User], list]) -> None:
-    EXTRA_CATEGORIES[name] = collect
-
 
 def _iso(value):
     if isinstance(value, (datetime, date)):
@@ -190,8 +182,10 @@ def collect(user: User) -> dict:
         {"signed_in_at": _iso(at)}
         for at in db.session.scalars(select(LoginSession.created_at).where(LoginSession.user_id == user.id).order_by(LoginSession.id))
     ]
-    for name, collect_category in EXTRA_CATEGORIES.items():
-        document[name] = collect_category(user)
+    # Further categories from features added later: they answer this event (app.events) with
+    # name → rows, and erase the same data on account_erasing.
+    for _receiver, categories in account_exporting.send(user):
+        document.update(categories)
     return document
 
 

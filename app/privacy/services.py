@@ -12,7 +12,6 @@ which bypass those guards on purpose; nothing else in the code base should."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,25 +26,16 @@ from app.api.models import ApiToken
 from app.assignments.models import Grading, Submission, SubmissionFile, SubmissionVersion
 from app.files import FileStore
 from app.audit import services as audit
-from app.certificates.models import Certificate
 from app.cohorts.models import Enrolment, EnrolmentStatus, Invitation, cohort_trainers
 from app.db import utcnow
 from app.directory.models import DirectoryEntry
 from app.discussions.models import DiscussionPost, DiscussionSetting, DiscussionThread, PostReport
 from app.errors import DomainError
+from app.events import account_erasing
 from app.extensions import db
 from app.mail.models import OutgoingMail
 from app.privacy import rules
 from app.quizzes.models import QuizAttempt
-
-# Features added later that hold personal data add a function that erases or anonymises them for
-# a user; see `register_eraser`.
-EXTRA_ERASERS: list[Callable[[User], None]] = []
-
-
-def register_eraser(erase: Callable[[User], None]) -> None:
-    EXTRA_ERASERS.append(erase)
-
 
 def is_deleted(user: User) -> bool:
     return rules.is_erased_email(user.email)
@@ -77,7 +67,6 @@ def delete_account(user: User, deleted_by: User | None, by: str) -> list[str]:
     submission_ids = list(db.session.scalars(select(Submission.id).where(Submission.enrolment_id.in_(enrolment_ids))))
     version_ids = list(db.session.scalars(select(SubmissionVersion.id).where(SubmissionVersion.submission_id.in_(submission_ids))))
     keys = _erase_submissions(submission_ids, version_ids)
-    _anonymise_certificates(enrolment_ids)
     # What the person typed into quizzes (free-text answers can name anyone) goes; scores, pass
     # or fail and the per-question results stay, the agency's and trainers' figures need them.
     db.session.execute(update(QuizAttempt).where(QuizAttempt.enrolment_id.in_(enrolment_ids)).values(answers={})
@@ -111,8 +100,9 @@ def delete_account(user: User, deleted_by: User | None, by: str) -> list[str]:
     user.active = False
     end_all_sessions(user)  # every session of the user ends with this request
     # district_ags and land stay: they are what the agency's figures are counted by.
-    for erase in EXTRA_ERASERS:
-        erase(user)
+    # Features that hold personal data of their own erase it on this event (app.events):
+    # certificates replace the name in the snapshots and sign them again.
+    account_erasing.send(user)
     db.session.flush()
     audit.record("account_deleted", actor=deleted_by, obj=user, by=by, files=len(keys))
     return keys
@@ -164,27 +154,6 @@ def _scrub_mails_about(name: str, email: str) -> None:
         for needle in needles:
             mail.subject = mail.subject.replace(needle, rules.ERASED_NAME)
             mail.body = mail.body.replace(needle, rules.ERASED_NAME)
-
-
-def _anonymise_certificates(enrolment_ids: list[int]) -> None:
-    """Name replaced in every version's snapshot, which is signed again so that the stored
-    signature stays true. PDFs already handed out keep their own (older) signature."""
-    certificates = db.session.scalars(select(Certificate).where(Certificate.enrolment_id.in_(enrolment_ids))).all()
-    if not certificates:
-        return
-    from app.certificates import signing
-    from app.certificates.services import signing_key
-
-    try:
-        key = signing_key()
-    except DomainError:  # production without a signing key: better unsigned than a false seal
-        key = None
-    for certificate in certificates:
-        data = rules.anonymised_certificate_data(certificate.data)
-        certificate.data = data
-        certificate.signature = signing.sign(key, signing.canonical(data)) if key else None
-        certificate.signing_key_id = signing.key_id(key) if key else None
-    db.session.flush()
 
 
 def remove_files(store: FileStore, keys: list[str]) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from app.catalogue.models import Assignment, Course, Lesson, Module, Quiz
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import add_unless_duplicate, utcnow
+from app.events import course_completed
 from app.extensions import db
 from app.progress.models import ItemType, ProgressItem
 
@@ -69,7 +70,8 @@ def _record(enrolment: Enrolment, item_type: ItemType, item_id: int, detail: str
 
 def complete_item(enrolment: Enrolment, item_type: ItemType, item_id: int, module: Module, detail: str | None = None) -> bool:
     """Records a finished lesson, passed quiz or passed assignment and everything that follows
-    from it: module complete, course complete, certificate. Returns True if something changed."""
+    from it: module complete, course complete — and, through the course_completed event, the
+    certificate. Returns True if something changed."""
     if not _record(enrolment, item_type, item_id, detail):
         return False
     required = required_items(module.course)
@@ -83,9 +85,7 @@ def complete_item(enrolment: Enrolment, item_type: ItemType, item_id: int, modul
         _record(enrolment, ItemType.COURSE, module.course_id)
         enrolment.completed_at = utcnow()
         enrolment.status = EnrolmentStatus.COMPLETED
-        from app.certificates.services import issue_if_eligible
-
-        issue_if_eligible(enrolment)
+        course_completed.send(enrolment)
     db.session.flush()
     return True
 

@@ -3,9 +3,10 @@
 After every ORM flush, the enrolments the flush touched — an enrolment's status or dates, a
 progress event, a certificate issued, revoked or re-issued, a learner's region, a cohort's region
 or course — get their rows recomputed by one DELETE and one INSERT … SELECT from the source
-tables. A session listener rather than a call in each service, so that no write path (present or
-future) can leave the figures behind; statements that bypass the ORM (bulk inserts of the demo
-generator and the benchmark data) call `rebuild()` afterwards. `check()` compares the table with
+tables. A session listener (connected by create_app through `subscribe()`) rather than a call
+in each service, so that no write path (present or future) can leave the figures behind;
+statements that bypass the ORM (bulk inserts of the demo generator and the benchmark data) call
+`rebuild()` afterwards. `check()` compares the table with
 a full recomputation (tests and `flask reporting check-facts`)."""
 from __future__ import annotations
 
@@ -103,7 +104,12 @@ def _changed(obj, attributes) -> bool:
     return any(state.attrs[name].history.has_changes() for name in attributes)
 
 
-@event.listens_for(Session, "after_flush")
+def subscribe() -> None:
+    """Called once from create_app (a second app in the same process adds nothing)."""
+    if not event.contains(Session, "after_flush", _follow_flush):
+        event.listen(Session, "after_flush", _follow_flush)
+
+
 def _follow_flush(session: Session, flush_context) -> None:
     # The session still lists what this flush wrote (new, dirty, deleted) with attribute history.
     enrolment_ids: set[int] = set()

@@ -11,6 +11,7 @@ from app.catalogue.models import Module
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import utcnow
 from app.errors import DomainError
+from app.events import attendance_recorded
 from app.extensions import db
 from app.sessions.models import Attendance, AttendanceStatus, LiveSession, SessionMode
 
@@ -79,7 +80,8 @@ def attendance_enrolments(cohort: Cohort) -> list[Enrolment]:
 def record_attendance(session: LiveSession, statuses: dict[int, AttendanceStatus], recorded_by,
                       now: datetime | None = None) -> int:
     """Stores the status per enrolment id (missing ids stay as they are); returns how many rows
-    changed. Attendance can be recorded once the session has begun."""
+    changed. Attendance can be recorded once the session has begun. Publishes
+    attendance_recorded (certificates issue what the attendance makes due)."""
     now = now or utcnow()
     if session.starts_at > now:
         raise DomainError(_("Die Anwesenheit kann erst ab Beginn des Termins erfasst werden."))
@@ -103,17 +105,5 @@ def record_attendance(session: LiveSession, statuses: dict[int, AttendanceStatus
     if changed:
         record("attendance_recorded", actor=recorded_by, obj=session, changed=changed)
     db.session.flush()
-    _issue_now_eligible([allowed[e] for e in statuses])
+    attendance_recorded.send(session, enrolments=[allowed[e] for e in statuses])
     return changed
-
-
-def _issue_now_eligible(enrolments: list[Enrolment]) -> None:
-    """A learner who completed the course while short of the minimum attendance gets the
-    certificate as soon as the recorded attendance reaches it (issuing is idempotent)."""
-    if not (enrolments and (enrolments[0].cohort.course.completion or {}).get("min_attendance")):
-        return
-    from app.certificates.services import issue_if_eligible
-
-    for enrolment in enrolments:
-        if enrolment.status == EnrolmentStatus.COMPLETED:
-            issue_if_eligible(enrolment)

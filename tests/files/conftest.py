@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.files.local import LocalFileStore
-from app.files.store import open_store
+from app.files.backends import open_store
 
 
 @pytest.fixture(params=["local", "s3"])

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from app.files.local import LocalFileStore
-from app.files.store import open_store
+from app.files.backends import open_store
 
 
 @pytest.fixture()
