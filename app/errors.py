@@ -28,7 +28,7 @@ def register_error_handlers(app) -> None:
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
             return jsonify({"error": exc.name, "status": exc.code}), exc.code, headers
-        template = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html"}.get(exc.code, "errors/generic.html")
+        template = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html", 503: "errors/503.html"}.get(exc.code, "errors/generic.html")
         return render_template(template, error=exc), exc.code, headers
 
     @app.errorhandler(Exception)
