@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.accounts.models import Role, User
 from app.catalogue.models import Course, Lesson, Module
@@ -16,10 +16,13 @@ from app.extensions import db
 OPEN_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
 
 
-def course_or_404(slug: str) -> Course:
-    course = db.session.scalar(
-        select(Course).where(Course.slug == slug, Course.archived_at.is_(None)).options(selectinload(Course.modules))
-    )
+def course_or_404(slug: str, with_lessons: bool = False) -> Course:
+    """The course with its modules (and, for the lesson page, their lessons) in one statement."""
+    modules = joinedload(Course.modules)
+    course = db.session.scalars(
+        select(Course).where(Course.slug == slug, Course.archived_at.is_(None))
+        .options(modules.joinedload(Module.lessons) if with_lessons else modules)
+    ).unique().one_or_none()
     if course is None:
         abort(404)
     return course
@@ -33,12 +36,13 @@ def module_or_404(course: Course, slug: str) -> Module:
 
 
 def enrolment_for(user: User, course: Course) -> Enrolment | None:
-    return db.session.scalar(
+    return db.session.scalars(
         select(Enrolment).join(Cohort)
         .where(Enrolment.user_id == user.id, Cohort.course_id == course.id, Enrolment.status.in_(OPEN_STATUSES))
         .order_by(Enrolment.enrolled_at.desc()).limit(1)
-        .options(contains_eager(Enrolment.cohort))  # the cohort's release schedule is read on every page
-    )
+        # the cohort and its release schedule are read on every page: in the same statement
+        .options(contains_eager(Enrolment.cohort).joinedload(Cohort.module_releases))
+    ).unique().first()
 
 
 def may_preview(user: User, course: Course) -> bool:
