@@ -98,6 +98,10 @@ class Config:
     PASSWORD_HASH_CONCURRENCY = int(os.environ.get("PASSWORD_HASH_CONCURRENCY", "1"))
     PASSWORD_HASH_WAIT_SECONDS = float(os.environ.get("PASSWORD_HASH_WAIT_SECONDS", "5"))
 
+    # Templates are compiled once per process; only development looks for changed files (Flask's
+    # default: when debugging). Explicit so that no production setting can turn it on by accident.
+    TEMPLATES_AUTO_RELOAD = False if ENV_NAME == "production" else None
+
     LANGUAGES = ("de", "en")
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
