@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, load_only
 
 from app.assignments.models import Grading, Submission, SubmissionStatus, SubmissionVersion
 from app.catalogue.models import Assignment, Module
@@ -51,7 +51,8 @@ def upcoming_due(enrolments: list[Enrolment], limit: int = 5) -> list[DueItem]:
         .join(Cohort, Cohort.course_id == Module.course_id).join(Enrolment, Enrolment.cohort_id == Cohort.id)
         .outerjoin(Submission, (Submission.enrolment_id == Enrolment.id) & (Submission.assignment_id == Assignment.id))
         .where(Enrolment.id.in_(list(by_id)), Module.archived_at.is_(None), Assignment.archived_at.is_(None))
-        .options(contains_eager(Assignment.module))
+        .options(contains_eager(Assignment.module),  # the columns the list shows, not the instructions
+                 load_only(Assignment.id, Assignment.module_id, Assignment.slug, Assignment.title, Assignment.settings))
     ).all()
     items = []
     for enrolment_id, assignment, status in rows:

@@ -1,12 +1,14 @@
 """The learner's journey: dashboard, course, module and lesson pages."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from app.catalogue.models import Course, Lesson, Module
 from app.certificates.models import Certificate, CertificateStatus
@@ -57,26 +59,35 @@ def _today():
     return today_local()
 
 
-def _next_lessons(enrolments: list[Enrolment]) -> dict[int, Lesson]:
+@dataclass(frozen=True)
+class NextLesson:
+    slug: str
+    title: str
+    module: Module
+
+
+def _next_lessons(enrolments: list[Enrolment]) -> dict[int, NextLesson]:
     """The first unfinished lesson per enrolment, in one query whatever the course size: the
-    lessons of the enrolments' courses that have no progress row, in course order."""
+    lessons of the enrolments' courses that have no progress row, in course order (plain rows;
+    the modules are in the session already, loaded with the courses)."""
     if not enrolments:
         return {}
     from app.progress.models import ProgressItem
 
     done = (ProgressItem.enrolment_id == Enrolment.id) & (ProgressItem.item_type == ItemType.LESSON) & (ProgressItem.item_id == Lesson.id)
     rows = db.session.execute(
-        select(Enrolment.id, Lesson).join(Lesson.module)
+        select(Enrolment.id, Lesson.slug, Lesson.title, Lesson.module_id).join(Lesson.module)
         .join(Cohort, Cohort.course_id == Module.course_id).join(Enrolment, Enrolment.cohort_id == Cohort.id)
         .outerjoin(ProgressItem, done)
         .where(Enrolment.id.in_([e.id for e in enrolments]), ProgressItem.id.is_(None),
                Module.archived_at.is_(None), Lesson.archived_at.is_(None))
-        .options(contains_eager(Lesson.module))
         .order_by(Enrolment.id, Module.position, Lesson.position)
     ).all()
-    result: dict[int, Lesson] = {}
-    for enrolment_id, lesson in rows:
-        result.setdefault(enrolment_id, lesson)
+    modules = {m.id: m for e in enrolments for m in e.cohort.course.modules}
+    result: dict[int, NextLesson] = {}
+    for enrolment_id, slug, title, module_id in rows:
+        if enrolment_id not in result:
+            result[enrolment_id] = NextLesson(slug, title, modules[module_id])
     return result
 
 
