@@ -108,10 +108,20 @@ class Config:
     SMALL_GROUP_THRESHOLD = max(int(os.environ.get("SMALL_GROUP_THRESHOLD", "3")), 1)
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "smartcity-demo")
 
-    # argon2id parameters (RFC 9106 "second recommended option": 64 MiB, 3 passes)
-    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "3"))
-    ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", str(64 * 1024)))
+    # argon2id parameters: the OWASP Password Storage Cheat Sheet's first option (19 MiB, 2 passes,
+    # 1 lane). Hashes made with other parameters are renewed at the user's next successful login.
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "2"))
+    ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", "19456"))  # KiB
     ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", "1"))
+    # Password hashes computed at once per worker process; one leaves a gunicorn worker's other
+    # threads to page requests during a wave of logins. A check that waits longer than
+    # PASSWORD_HASH_WAIT_SECONDS for its slot is answered 503 ("bitte gleich noch einmal").
+    PASSWORD_HASH_CONCURRENCY = int(os.environ.get("PASSWORD_HASH_CONCURRENCY", "1"))
+    PASSWORD_HASH_WAIT_SECONDS = float(os.environ.get("PASSWORD_HASH_WAIT_SECONDS", "5"))
+
+    # Templates are compiled once per process; only development looks for changed files (Flask's
+    # default: when debugging). Explicit so that no production setting can turn it on by accident.
+    TEMPLATES_AUTO_RELOAD = False if ENV_NAME == "production" else None
 
     LANGUAGES = ("de", "en")
     BABEL_DEFAULT_LOCALE = "de"

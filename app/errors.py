@@ -35,7 +35,7 @@ def register_error_handlers(app) -> None:
                 body.update(detail=f"Rate limit exceeded ({exc.description}).", retry_after=retry_after)
                 headers.append(("Cache-Control", "no-store"))
             return jsonify(body), exc.code, headers
-        template = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html"}.get(exc.code, "errors/generic.html")
+        template = {403: "errors/403.html", 404: "errors/404.html", 429: "errors/429.html", 503: "errors/503.html"}.get(exc.code, "errors/generic.html")
         return render_template(template, error=exc, retry_after=retry_after), exc.code, headers
 
     @app.errorhandler(Exception)

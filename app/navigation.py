@@ -22,24 +22,39 @@ class NavEntry:
 
 
 _ENTRIES: dict[str, NavEntry] = {}
+_CACHE: dict[tuple[str, str, str], tuple] = {}  # (role, locale, script root) → entries with URL and label
 
 
 def register(endpoint: str, label: Callable[[], str], roles: set[str] | frozenset[str], order: int = 50,
              badge: Callable[[object], int] | None = None) -> None:
     _ENTRIES[endpoint] = NavEntry(endpoint, label, frozenset(roles), order, badge)
+    _CACHE.clear()
+
+
+def _entries_for(role: str, locale: str, script_root: str) -> tuple[tuple[NavEntry, str, str], ...]:
+    """(entry, url, label) for a role in a language: the same on every page, so built once per
+    process (the URLs take no arguments, the labels depend only on the language)."""
+    key = (role, locale, script_root)
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = _CACHE[key] = tuple(
+            (entry, url_for(entry.endpoint), str(entry.label()))
+            for entry in sorted(_ENTRIES.values(), key=lambda e: e.order) if role in entry.roles
+        )
+    return cached
 
 
 def entries_for_current_user() -> list[dict]:
     if not getattr(current_user, "is_authenticated", False):
         return []
-    role = current_user.role.value
-    result = []
-    for entry in sorted(_ENTRIES.values(), key=lambda e: e.order):
-        if role in entry.roles:
-            result.append({
-                "url": url_for(entry.endpoint),
-                "label": str(entry.label()),
-                "current": request.endpoint == entry.endpoint,
-                "badge": entry.badge(current_user) if entry.badge else None,
-            })
-    return result
+    from flask_babel import get_locale
+
+    return [
+        {
+            "url": url,
+            "label": label,
+            "current": request.endpoint == entry.endpoint,
+            "badge": entry.badge(current_user) if entry.badge else None,
+        }
+        for entry, url, label in _entries_for(current_user.role.value, str(get_locale()), request.script_root)
+    ]

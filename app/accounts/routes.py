@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.accounts import services
 from app.accounts.forms import ForgotPasswordForm, LoginForm, LogoutEverywhereForm, NewPasswordForm
 from app.accounts.models import User
+from app.accounts.passwords import PasswordCheckBusy
 from app import navigation
 from app.audit import services as audit
 from app.core import safe_next
@@ -40,7 +41,10 @@ def login():
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except PasswordCheckBusy as busy:  # the email stays in the form; nothing was checked
+            return render_template("accounts/login.html", form=form, busy=busy.description), 503, {"Retry-After": "5"}
         if user is not None:
             services.start_session(user)
             audit.record("login", actor=user, obj=user)

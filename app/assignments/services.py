@@ -399,14 +399,15 @@ def _number(value: float) -> str:
 
 
 def status_label(status: SubmissionStatus) -> str:
+    """The status in the user's language: one lookup (a grading queue shows one per row)."""
     return {
-        SubmissionStatus.DRAFT: _("Entwurf"),
-        SubmissionStatus.SUBMITTED: _("abgegeben"),
-        SubmissionStatus.IN_REVIEW: _("in Prüfung"),
-        SubmissionStatus.REVISION_REQUESTED: _("Überarbeitung erbeten"),
-        SubmissionStatus.PASSED: _("bestanden"),
-        SubmissionStatus.FAILED: _("nicht bestanden"),
-    }[status]
+        SubmissionStatus.DRAFT: lambda: _("Entwurf"),
+        SubmissionStatus.SUBMITTED: lambda: _("abgegeben"),
+        SubmissionStatus.IN_REVIEW: lambda: _("in Prüfung"),
+        SubmissionStatus.REVISION_REQUESTED: lambda: _("Überarbeitung erbeten"),
+        SubmissionStatus.PASSED: lambda: _("bestanden"),
+        SubmissionStatus.FAILED: lambda: _("nicht bestanden"),
+    }[status]()
 
 
 def decision_label(decision: Decision) -> str:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from app.accounts.models import Role, User
 from app.catalogue.models import Course, Lesson, Module
@@ -16,10 +16,25 @@ from app.extensions import db
 OPEN_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
 
 
-def course_or_404(slug: str) -> Course:
-    course = db.session.scalar(
-        select(Course).where(Course.slug == slug, Course.archived_at.is_(None)).options(selectinload(Course.modules))
-    )
+def course_or_404(slug: str, with_lessons: bool = False) -> Course:
+    """The course with its modules in one statement. With lessons (the lesson page): the lessons
+    too, and only the columns that page reads — the joined rows repeat course and module, and
+    decoding their JSON columns once per lesson cost more than the statements saved."""
+    if not with_lessons:
+        options = [joinedload(Course.modules)]
+    else:
+        options = [
+            load_only(Course.id, Course.slug, Course.title, Course.archived_at),
+            joinedload(Course.modules).load_only(
+                Module.id, Module.course_id, Module.slug, Module.position, Module.title, Module.hours,
+                Module.prerequisites, Module.archived_at,
+            ).joinedload(Module.lessons).load_only(
+                Lesson.id, Lesson.module_id, Lesson.slug, Lesson.position, Lesson.title, Lesson.archived_at,
+            ),
+        ]
+    course = db.session.scalars(
+        select(Course).where(Course.slug == slug, Course.archived_at.is_(None)).options(*options)
+    ).unique().one_or_none()
     if course is None:
         abort(404)
     return course
@@ -33,12 +48,13 @@ def module_or_404(course: Course, slug: str) -> Module:
 
 
 def enrolment_for(user: User, course: Course) -> Enrolment | None:
-    return db.session.scalar(
+    return db.session.scalars(
         select(Enrolment).join(Cohort)
         .where(Enrolment.user_id == user.id, Cohort.course_id == course.id, Enrolment.status.in_(OPEN_STATUSES))
         .order_by(Enrolment.enrolled_at.desc()).limit(1)
-        .options(contains_eager(Enrolment.cohort))  # the cohort's release schedule is read on every page
-    )
+        # the cohort and its release schedule are read on every page: in the same statement
+        .options(contains_eager(Enrolment.cohort).joinedload(Cohort.module_releases))
+    ).unique().first()
 
 
 def may_preview(user: User, course: Course) -> bool:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, load_only
 
 from app.assignments.models import Grading, Submission, SubmissionStatus, SubmissionVersion
-from app.catalogue.models import Assignment, Course, Module
+from app.catalogue.models import Assignment, Module
 from app.cohorts.models import Enrolment
 from app.extensions import db
 
@@ -36,34 +36,32 @@ class Feedback:
 
 
 def upcoming_due(enrolments: list[Enrolment], limit: int = 5) -> list[DueItem]:
-    """Assignments not yet passed or failed, by due date (overdue ones first)."""
+    """Assignments not yet passed or failed, by due date (overdue ones first).
+
+    One statement: each enrolment's assignments with its submission's status. The modules and
+    courses come from the session (the dashboard loaded the courses with their modules)."""
     if not enrolments:
         return []
     from app.assignments.services import due_date_for
+    from app.cohorts.models import Cohort
 
-    course_ids = {e.cohort.course_id for e in enrolments}
-    assignments = db.session.scalars(
-        select(Assignment).join(Module)
-        .where(Module.course_id.in_(course_ids), Module.archived_at.is_(None), Assignment.archived_at.is_(None))
-        .options(selectinload(Assignment.module).selectinload(Module.course).selectinload(Course.modules))
+    by_id = {e.id: e for e in enrolments}
+    rows = db.session.execute(
+        select(Enrolment.id, Assignment, Submission.status).join(Assignment.module)
+        .join(Cohort, Cohort.course_id == Module.course_id).join(Enrolment, Enrolment.cohort_id == Cohort.id)
+        .outerjoin(Submission, (Submission.enrolment_id == Enrolment.id) & (Submission.assignment_id == Assignment.id))
+        .where(Enrolment.id.in_(list(by_id)), Module.archived_at.is_(None), Assignment.archived_at.is_(None))
+        .options(contains_eager(Assignment.module),  # the columns the list shows, not the instructions
+                 load_only(Assignment.id, Assignment.module_id, Assignment.slug, Assignment.title, Assignment.settings))
     ).all()
-    statuses = {
-        (enrolment_id, assignment_id): status for enrolment_id, assignment_id, status in db.session.execute(
-            select(Submission.enrolment_id, Submission.assignment_id, Submission.status)
-            .where(Submission.enrolment_id.in_([e.id for e in enrolments]))
-        )
-    }
     items = []
-    for enrolment in enrolments:
-        for assignment in assignments:
-            if assignment.module.course_id != enrolment.cohort.course_id:
-                continue
-            status = statuses.get((enrolment.id, assignment.id))
-            if status in DONE:
-                continue
-            due_on = due_date_for(enrolment.cohort, assignment)
-            if due_on:
-                items.append(DueItem(enrolment, assignment, due_on, status))
+    for enrolment_id, assignment, status in rows:
+        if status in DONE:
+            continue
+        enrolment = by_id[enrolment_id]
+        due_on = due_date_for(enrolment.cohort, assignment)
+        if due_on:
+            items.append(DueItem(enrolment, assignment, due_on, status))
     return sorted(items, key=lambda item: item.due_on)[:limit]
 
 
@@ -75,8 +73,9 @@ def latest_feedback(enrolments: list[Enrolment], limit: int = 5) -> list[Feedbac
         .join(SubmissionVersion, Grading.version_id == SubmissionVersion.id)
         .join(Submission, SubmissionVersion.submission_id == Submission.id)
         .join(Assignment, Submission.assignment_id == Assignment.id)
+        .join(Module, Assignment.module_id == Module.id)
         .where(Submission.enrolment_id.in_([e.id for e in enrolments]))
-        .options(selectinload(Assignment.module))
+        .options(contains_eager(Assignment.module))
         .order_by(Grading.created_at.desc(), Grading.id.desc()).limit(limit)
     ).all()
     return [Feedback(enrolment_id, assignment, grading.decision.value, grading.points, grading.max_points, grading.created_at)

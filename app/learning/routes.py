@@ -1,14 +1,16 @@
 """The learner's journey: dashboard, course, module and lesson pages."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
-from app.catalogue.models import Lesson, Module
+from app.catalogue.models import Course, Lesson, Module
 from app.certificates.models import Certificate, CertificateStatus
 from app.certificates.queries import awaiting_approval
 from app.cohorts.models import Cohort, Enrolment
@@ -27,19 +29,18 @@ navigation.register("learning.dashboard", lambda: _("Mein Lernstand"), {"learner
 @bp.get("/lernstand")
 @login_required
 def dashboard():
-    enrolments = db.session.scalars(
-        select(Enrolment).where(Enrolment.user_id == current_user.id, Enrolment.status.in_(OPEN_STATUSES))
-        .options(selectinload(Enrolment.cohort).selectinload(Cohort.course),
-                 selectinload(Enrolment.cohort).selectinload(Cohort.module_releases))
-        .order_by(Enrolment.enrolled_at)
-    ).all()
-    certificates = {
-        c.enrolment_id: c for c in db.session.scalars(
-            select(Certificate).where(
-                Certificate.enrolment_id.in_([e.id for e in enrolments]), Certificate.status == CertificateStatus.VALID
-            )
-        )
-    } if enrolments else {}
+    # the enrolments with cohort, course, release schedule and valid certificate in one statement,
+    # the courses' modules in a second (the schedule and the due dates need them)
+    rows = db.session.execute(
+        select(Enrolment, Certificate)
+        .outerjoin(Certificate, (Certificate.enrolment_id == Enrolment.id) & (Certificate.status == CertificateStatus.VALID))
+        .where(Enrolment.user_id == current_user.id, Enrolment.status.in_(OPEN_STATUSES))
+        .options(joinedload(Enrolment.cohort).joinedload(Cohort.course).selectinload(Course.modules),
+                 joinedload(Enrolment.cohort).joinedload(Cohort.module_releases))
+        .order_by(Enrolment.enrolled_at, Enrolment.id)
+    ).unique().all()
+    enrolments = list(dict.fromkeys(enrolment for enrolment, _certificate in rows))
+    certificates = {enrolment.id: certificate for enrolment, certificate in rows if certificate is not None}
     next_lessons = _next_lessons(enrolments)
     from app.db import utcnow
     from app.sessions.queries import upcoming_for_user
@@ -58,32 +59,35 @@ def _today():
     return today_local()
 
 
-def _next_lessons(enrolments: list[Enrolment]) -> dict[int, Lesson]:
-    """The first unfinished lesson per enrolment, in two queries whatever the course size."""
+@dataclass(frozen=True)
+class NextLesson:
+    slug: str
+    title: str
+    module: Module
+
+
+def _next_lessons(enrolments: list[Enrolment]) -> dict[int, NextLesson]:
+    """The first unfinished lesson per enrolment, in one query whatever the course size: the
+    lessons of the enrolments' courses that have no progress row, in course order (plain rows;
+    the modules are in the session already, loaded with the courses)."""
     if not enrolments:
         return {}
     from app.progress.models import ProgressItem
 
-    course_ids = {e.cohort.course_id for e in enrolments}
-    lessons = db.session.execute(
-        select(Lesson, Module.course_id).join(Module)
-        .where(Module.course_id.in_(course_ids), Module.archived_at.is_(None), Lesson.archived_at.is_(None))
-        .options(selectinload(Lesson.module))
-        .order_by(Module.position, Lesson.position)
+    done = (ProgressItem.enrolment_id == Enrolment.id) & (ProgressItem.item_type == ItemType.LESSON) & (ProgressItem.item_id == Lesson.id)
+    rows = db.session.execute(
+        select(Enrolment.id, Lesson.slug, Lesson.title, Lesson.module_id).join(Lesson.module)
+        .join(Cohort, Cohort.course_id == Module.course_id).join(Enrolment, Enrolment.cohort_id == Cohort.id)
+        .outerjoin(ProgressItem, done)
+        .where(Enrolment.id.in_([e.id for e in enrolments]), ProgressItem.id.is_(None),
+               Module.archived_at.is_(None), Lesson.archived_at.is_(None))
+        .order_by(Enrolment.id, Module.position, Lesson.position)
     ).all()
-    done = {
-        (row.enrolment_id, row.item_id) for row in db.session.execute(
-            select(ProgressItem.enrolment_id, ProgressItem.item_id).where(
-                ProgressItem.enrolment_id.in_([e.id for e in enrolments]), ProgressItem.item_type == ItemType.LESSON
-            )
-        )
-    }
-    result = {}
-    for enrolment in enrolments:
-        for lesson, course_id in lessons:
-            if course_id == enrolment.cohort.course_id and (enrolment.id, lesson.id) not in done:
-                result[enrolment.id] = lesson
-                break
+    modules = {m.id: m for e in enrolments for m in e.cohort.course.modules}
+    result: dict[int, NextLesson] = {}
+    for enrolment_id, slug, title, module_id in rows:
+        if enrolment_id not in result:
+            result[enrolment_id] = NextLesson(slug, title, modules[module_id])
     return result
 
 
@@ -116,7 +120,7 @@ def module(course_slug: str, module_slug: str):
 
 
 def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str):
-    course = course_or_404(course_slug)
+    course = course_or_404(course_slug, with_lessons=True)
     module = module_or_404(course, module_slug)
     lessons = active_lessons(module)
     lesson = next((l for l in lessons if l.slug == lesson_slug), None)

@@ -123,3 +123,19 @@ def test_translations_work_outside_a_request(app):
 
     with app.app_context():
         assert gettext("Anzeigen") == "Anzeigen"
+
+
+def test_templates_follow_a_forced_locale_within_a_request(app):
+    """Template translations are looked up once per request and locale (app/templating.py); a
+    mail rendered in the recipient's language inside a German request still comes out English,
+    and the page after it German again."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"):
+        assert render_template_string("{{ _('Anmelden') }}") == "Anmelden"
+        with force_locale("en"):
+            assert render_template_string("{{ _('Anmelden') }} {{ _('%(n)d %%', n=3) }}") == "Sign in 3 %"
+        assert render_template_string("{{ _('Anmelden') }}") == "Anmelden"
+    with app.app_context():  # a mail rendered by a CLI command
+        assert render_template_string("{{ _('Anmelden') }}") == "Anmelden"

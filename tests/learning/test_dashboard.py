@@ -62,6 +62,16 @@ def test_dashboard_queries_do_not_grow_with_enrolments_and_gradings(browser, mak
     browser.login(learner)
     browser.get("/lernstand")
     one = count_queries(db, browser, "/lernstand")
+    assert one <= 8  # issue 17: user, enrolments (+ cohort, course, schedule, certificate), modules, next lessons, sessions, due, feedback
     for _ in range(3):
         graded_enrolment()
     assert count_queries(db, browser, "/lernstand") == one
+
+
+def test_lesson_page_needs_at_most_five_statements(browser, make, db):
+    enrolment = make.enrolment()
+    browser.login(enrolment.user)
+    url = "/kurse/kurz-kurs/01-grundlagen/die-charta"
+    browser.get(url)
+    # user, course with modules and lessons, enrolment with cohort and schedule, progress, lesson text
+    assert count_queries(db, browser, url) <= 5
