@@ -82,6 +82,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from app.catalogue.reload import register_reloader
 
     register_reloader(app)
+    from app.observability import register_observability
+
+    register_observability(app)
     return app
 
 

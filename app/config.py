@@ -83,6 +83,12 @@ class Config:
     API_ADDRESS_RATE_LIMIT = os.environ.get("API_ADDRESS_RATE_LIMIT", "120 per minute; 2000 per hour")
     # Number of reverse proxies in front of the app whose X-Forwarded-For may be trusted
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # /metrics (Prometheus): a scraper with "Authorization: Bearer <METRICS_TOKEN>", or one from these
+    # addresses/networks (comma-separated; empty: none, token only). Default: loopback only.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")
+    METRICS_ALLOW_IPS = os.environ.get("METRICS_ALLOW_IPS", "127.0.0.1,::1")
+    # "json": one JSON line per log record and per request (app/observability/logs.py); "text": Flask's format
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if ENV_NAME == "production" else "text")
     # Uploaded files; a directory that several app servers may share (default <instance>/files)
     FILE_STORAGE_DIR = os.environ.get("FILE_STORAGE_DIR")
     # Unset: the directory above. s3://bucket/prefix: an S3-compatible object store (app/files/s3.py)
@@ -150,6 +156,16 @@ class Config:
             raise ConfigError(f"FILE_STORAGE_URL must be s3://bucket/prefix (or file:///folder), not {storage_url!r}.")
         if app.config.get("FILE_DOWNLOAD_REDIRECT", "stream") not in {"stream", "presigned"}:
             raise ConfigError("FILE_DOWNLOAD_REDIRECT must be 'stream' or 'presigned'.")
+        if app.config.get("LOG_FORMAT") not in {"json", "text"}:
+            raise ConfigError("LOG_FORMAT must be 'json' or 'text'.")
+        try:
+            from ipaddress import ip_network
+
+            for part in app.config.get("METRICS_ALLOW_IPS", "").split(","):
+                if part.strip():
+                    ip_network(part.strip(), strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"METRICS_ALLOW_IPS: {exc}") from None
         if not app.config.get("MAIL_DIR"):
             app.config["MAIL_DIR"] = str(instance / "mail")
         if not app.config.get("SECRET_KEY"):

@@ -55,6 +55,8 @@ C = "/kurse/kurz-kurs"
 ROUTES: dict[str, list[Case]] = {
     "core.index": [Case(lambda w: "/", expect(OK))],
     "core.healthz": [Case(lambda w: "/healthz", PUBLIC)],
+    # by address or token, not by role: the test client is loopback (tests/observability/test_metrics.py)
+    "observability.metrics": [Case(lambda w: "/metrics", PUBLIC)],
     "core.imprint": [Case(lambda w: "/impressum", PUBLIC)],
     "core.privacy": [Case(lambda w: "/datenschutz", PUBLIC)],
     "core.accessibility": [Case(lambda w: "/barrierefreiheit", PUBLIC)],
