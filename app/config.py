@@ -192,6 +192,7 @@ class TestConfig(Config):
     API_ADDRESS_RATE_LIMIT = "10000 per minute"
     COURSES_AUTO_RELOAD = False
     ENV_NAME = "test"
+    LOG_FORMAT = "text"  # tests/observability switch to json themselves
     SECRET_KEY = "test-secret-key-not-for-production"  # nosec B105 - TestConfig only; production refuses to start without SECRET_KEY
     CERTIFICATE_SIGNING_KEY = "35IG4KLQOlex4sbxQnaA8YYZJZtonCaiqNksekFfeDE="  # tests only
     WTF_CSRF_ENABLED = True

@@ -70,8 +70,9 @@ def test_production_format_puts_json_lines_on_the_app_logger(tmp_path):
 
     settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
     settings.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.sqlite3'}", LOG_FORMAT="json")
-    app = create_app(settings)
     logger = logging.getLogger("app")
+    saved_handlers = list(logger.handlers)
+    app = create_app(settings)
     handlers = [h for h in logger.handlers if isinstance(h.formatter, JsonFormatter)]
     try:
         assert len(handlers) == 1
@@ -81,6 +82,16 @@ def test_production_format_puts_json_lines_on_the_app_logger(tmp_path):
             line = json.loads(handlers[0].format(record))
         assert line["message"] == "zustellung fehlgeschlagen" and line["level"] == "WARNING" and line["request_id"]
     finally:
-        for handler in handlers:
-            logger.removeHandler(handler)
+        logger.handlers[:] = saved_handlers  # the other tests' apps share the "app" logger
         logger.setLevel(logging.NOTSET)
+
+
+@pytest.mark.parametrize("setting", [{"LOG_FORMAT": "yaml"}, {"METRICS_ALLOW_IPS": "10.0.0.0/8, intern"}])
+def test_a_wrong_setting_refuses_to_start(tmp_path, setting):
+    from app import create_app
+    from app.config import ConfigError, TestConfig
+
+    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.sqlite3'}", **setting)
+    with pytest.raises(ConfigError):
+        create_app(settings)
