@@ -12,8 +12,14 @@ from flask import g, request
 
 
 def register_observability(app) -> None:
+    import os
+
+    from app.config import ConfigError
     from app.observability import logs, metrics, routes
 
+    multiproc = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if multiproc and not os.path.isdir(multiproc):  # else every request would fail on its first metric
+        raise ConfigError(f"PROMETHEUS_MULTIPROC_DIR={multiproc!r} is not a directory; create it (empty) before starting.")
     if app.config["LOG_FORMAT"] == "json":
         logs.configure_json_logging(app)
     config = app.config

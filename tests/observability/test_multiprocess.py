@@ -72,3 +72,10 @@ def test_a_scrape_adds_up_all_workers(gunicorn):
     after, text = scrape(base)
     assert after - before == sent
     assert "scc_mail_outbox_unsent 0.0" in text
+
+
+def test_a_missing_multiprocess_directory_stops_the_start_not_every_request(tmp_path):
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "fehlt"), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "PROMETHEUS_MULTIPROC_DIR" in result.stderr
