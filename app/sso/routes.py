@@ -1,6 +1,8 @@
 """Single sign-on pages: start at the provider, come back, and the end-session address for logout."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -30,9 +32,34 @@ def init_app(app: Flask) -> None:
     if oidc.configured(app):
         oidc.register(app)
 
+    @app.after_request
+    def _logout_may_continue_at_the_provider(response):
+        """The logout form's answer redirects to the provider's end-session endpoint; browsers
+        check that redirect against the page's CSP form-action, so the provider's origin is added
+        (runs after app.security's headers: registered before them)."""
+        csp = response.headers.get("Content-Security-Policy")
+        if csp and oidc.configured(app):
+            origins = " ".join(sorted(_provider_origins(app)))
+            response.headers["Content-Security-Policy"] = csp.replace("form-action 'self'", f"form-action 'self' {origins}")
+        return response
+
     @app.context_processor
     def _sso_button():
         return {"sso_button_label": app.config["OIDC_BUTTON_LABEL"] if oidc.configured(app) else None}
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _provider_origins(app: Flask) -> set[str]:
+    """The issuer's origin and, once discovery has been read, the end-session endpoint's."""
+    origins = {_origin(app.config["OIDC_ISSUER"])}
+    client = app.extensions.get("sso_client")
+    if client is not None and client.server_metadata.get("end_session_endpoint"):
+        origins.add(_origin(client.server_metadata["end_session_endpoint"]))
+    return {origin for origin in origins if origin}
 
 
 def _login_limit() -> str:

@@ -5,10 +5,7 @@ in the provider's own login and consent forms."""
 from __future__ import annotations
 
 import html
-import json
 import re
-import subprocess  # nosec B404 - starts the test provider with a fixed argument list
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,10 +16,9 @@ from app.audit.models import AuditEvent
 from app.cohorts.models import EnrolmentStatus, Invitation
 from app.sso import client as oidc
 from app.sso.models import OidcIdentity
+from tests.accounts.oidc import running_provider, set_fault
 from tests.conftest import Browser, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = Path(__file__).with_name("oidc_provider.mjs")
 CLIENT_ID = "campus"
 CLIENT_SECRET = "campus-test-secret-0123456789abcdef"  # nosec B105 - a throwaway test client
 CALLBACK = "http://campus.test/anmelden/sso/rueckkehr"
@@ -35,21 +31,8 @@ def provider():
         {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": [CALLBACK], "post_logout_redirect_uris": [AFTER_LOGOUT]},
         {"client_id": "another-client", "client_secret": "another-secret-0123456789abcdef", "redirect_uris": [CALLBACK]},
     ]
-    process = subprocess.Popen(  # nosec B603 B607
-        ["node", str(SCRIPT)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "OIDC_TEST_CLIENTS": json.dumps(clients), "NODE_ENV": "test"},
-    )
-    issuer = process.stdout.readline().strip()
-    if not issuer.startswith("http://127.0.0.1:"):
-        process.kill()
-        pytest.fail(f"oidc-provider did not start: {process.stderr.read()}")
-    yield issuer
-    process.terminate()
-    process.wait(timeout=10)
-
-
-def _fault(issuer: str, mode: str) -> None:
-    requests.post(f"{issuer}/__test__/fault", data=mode, timeout=5).raise_for_status()
+    with running_provider(clients) as issuer:
+        yield issuer
 
 
 @pytest.fixture()
@@ -58,9 +41,9 @@ def sso(app, provider):
     saved = {key: app.config.get(key) for key in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET")}
     app.config.update(OIDC_ISSUER=provider, OIDC_CLIENT_ID=CLIENT_ID, OIDC_CLIENT_SECRET=CLIENT_SECRET)
     oidc.register(app)
-    _fault(provider, "none")
+    set_fault(provider, "none")
     yield provider
-    _fault(provider, "none")
+    set_fault(provider, "none")
     app.config.update(saved)
     app.extensions.pop("sso_client", None)
 
@@ -116,7 +99,9 @@ def _events(db, action):
 
 
 def test_without_settings_no_button_and_the_routes_answer_404(browser):
-    assert "Dienstkonto" not in browser.get("/anmelden").get_data(as_text=True)
+    response = browser.get("/anmelden")
+    assert "Dienstkonto" not in response.get_data(as_text=True)
+    assert "form-action 'self';" in response.headers["Content-Security-Policy"]
     assert browser.get("/anmelden/sso").status_code == 404
     assert browser.get("/anmelden/sso/rueckkehr?code=x&state=y").status_code == 404
 
@@ -124,8 +109,10 @@ def test_without_settings_no_button_and_the_routes_answer_404(browser):
 def test_login_with_the_provider_links_by_verified_email_then_logout_at_the_provider(sso, browser, make, db):
     user = make.user("trainer", email="tanja.sso@example.net")
     db.session.commit()
-    page = browser.get("/anmelden").get_data(as_text=True)
-    assert "Mit dem Dienstkonto anmelden" in page
+    response = browser.get("/anmelden")
+    assert "Mit dem Dienstkonto anmelden" in response.get_data(as_text=True)
+    # the logout form's redirect to the provider is allowed by the page's CSP
+    assert f"form-action 'self' {sso};" in response.headers["Content-Security-Policy"]
 
     authorize = browser.get("/anmelden/sso").location
     query = parse_qs(urlsplit(authorize).query)
@@ -246,7 +233,7 @@ def test_an_id_token_for_another_audience_or_expired_is_refused(sso, browser, ma
     user = make.user("learner", email=f"{fault}.sso@example.net")
     db.session.commit()
     back = start_and_sign_in(browser, f"{fault}.sso@example.net")
-    _fault(sso, fault)
+    set_fault(sso, fault)
     _refused(browser, browser.get(_path(back)), message)
     assert _events(db, "login_failed")[-1].detail["reason"] == reason
     assert db.session.scalar(select(OidcIdentity).where(OidcIdentity.user_id == user.id)) is None
