@@ -26,12 +26,13 @@ def sso_live(live_server):
             app.extensions.pop("sso_client", None)
 
 
-def test_sign_in_with_the_provider_and_sign_out_there(sso_live, live_server, live, page):
+def test_sign_in_with_the_provider_and_sign_out_there(sso_live, live_server, live, page, check):
     from app.accounts.models import Role
     from app.accounts.services import create_user
 
     live.run(lambda: create_user("sso.browser@example.net", "Sabine Single", Role.LEARNER).id)
     page.goto("/anmelden")
+    check(page)  # the login page with the button: axe-core WCAG 2.1 AA and the Nu HTML Checker
     page.get_by_role("link", name="Mit dem Dienstkonto anmelden").click()
     page.wait_for_url(f"{sso_live}/**")
     page.fill("input[name=login]", "sso.browser@example.net")
@@ -49,3 +50,14 @@ def test_sign_in_with_the_provider_and_sign_out_there(sso_live, live_server, liv
     assert "Sie sind abgemeldet." in page.content()
     page.goto("/profil")
     assert "/anmelden" in page.url
+
+
+def test_a_person_without_account_sees_why(sso_live, page, check):
+    page.goto("/anmelden/sso")
+    page.fill("input[name=login]", "niemand.browser@example.net")
+    page.fill("input[name=password]", "beliebig")
+    page.locator("button[type=submit]").first.click()
+    page.locator("button[type=submit]").first.click()
+    page.wait_for_url("**/anmelden/sso/rueckkehr**")
+    assert "Ihr Konto ist noch keinem Kurs zugeordnet" in page.locator("main").inner_text()
+    check(page)
