@@ -249,3 +249,22 @@ def test_a_provider_that_is_down_gets_a_clear_message(app, browser, db):
     finally:
         app.config.update(saved)
         app.extensions.pop("sso_client", None)
+
+
+def test_a_deactivated_account_is_refused_and_a_deleted_one_unlinked(sso, browser, make, db):
+    from app.privacy.services import delete_account
+
+    user = make.user("learner", email="dieter.sso@example.net")
+    db.session.commit()
+    browser.get(_path(start_and_sign_in(browser, "dieter.sso@example.net")))
+    browser.get("/profil")
+    browser.post("/abmelden")
+    user.active = False
+    db.session.commit()
+    _refused(browser, browser.get(_path(start_and_sign_in(browser, "dieter.sso@example.net"))), "Ihr Konto ist deaktiviert")
+
+    delete_account(user, deleted_by=user, by="self")
+    db.session.commit()
+    assert db.session.scalar(select(OidcIdentity).where(OidcIdentity.user_id == user.id)) is None
+    response = browser.get(_path(start_and_sign_in(browser, "dieter.sso@example.net")))
+    assert response.status_code == 403 and "noch keinem Kurs zugeordnet" in response.get_data(as_text=True)
