@@ -23,7 +23,6 @@ from app.accounts.models import LoginSession, PasswordResetToken, Role, User
 from app.accounts.passwords import verify_password
 from app.accounts.services import end_all_sessions
 from app.api.models import ApiToken
-from app.sso.models import OidcIdentity
 from app.assignments.models import Grading, Submission, SubmissionFile, SubmissionVersion
 from app.files import FileStore
 from app.audit import services as audit
@@ -82,7 +81,6 @@ def delete_account(user: User, deleted_by: User | None, by: str) -> list[str]:
     _anonymise_discussions(user)
     db.session.execute(delete(DirectoryEntry).where(DirectoryEntry.user_id == user.id))
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
-    db.session.execute(delete(OidcIdentity).where(OidcIdentity.user_id == user.id))  # single sign-on link
     # Enrolments stay (the agency counts them); open ones end, so the person takes no seat and
     # does not show up as "stuck". Completed ones stay completed.
     db.session.execute(

@@ -31,6 +31,9 @@ def init_app(app: Flask) -> None:
     routes answer 404 without the setting."""
     if oidc.configured(app):
         oidc.register(app)
+    from app.sso.subscribers import subscribe
+
+    subscribe()  # always: links made while OIDC was configured are erased and exported later too
 
     @app.after_request
     def _logout_may_continue_at_the_provider(response):

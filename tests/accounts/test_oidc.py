@@ -263,6 +263,10 @@ def test_a_deactivated_account_is_refused_and_a_deleted_one_unlinked(sso, browse
     db.session.commit()
     _refused(browser, browser.get(_path(start_and_sign_in(browser, "dieter.sso@example.net"))), "Ihr Konto ist deaktiviert")
 
+    from app.privacy.export import collect
+
+    exported = collect(user)["single_sign_on"]
+    assert [(e["issuer"], e["subject"]) for e in exported] == [(sso, "dieter.sso@example.net")]
     delete_account(user, deleted_by=user, by="self")
     db.session.commit()
     assert db.session.scalar(select(OidcIdentity).where(OidcIdentity.user_id == user.id)) is None
