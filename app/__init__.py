@@ -39,6 +39,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from app import privacy
     from app import directory, discussions, sessions
     from app import admin, api, reporting
+    from app import sso
 
     for blueprint in (
         core.bp, accounts.bp, learning.bp, catalogue.bp, quizzes.bp, certificates.bp,
@@ -48,8 +49,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         privacy.bp,
         sessions.bp, discussions.bp, directory.bp,
         reporting.bp, api.bp, admin.bp,
+        sso.bp,
     ):
         app.register_blueprint(blueprint)
+    sso.init_app(app)  # the OpenID Connect client, only when OIDC_ISSUER is set
     from app import backup
 
     for command_group in (catalogue.cli, demo.cli, mail.cli, certificates.cli, backup.cli):

@@ -108,6 +108,14 @@ class Config:
     UPLOAD_ARCHIVE_MAX_ENTRIES = int(os.environ.get("UPLOAD_ARCHIVE_MAX_ENTRIES", "1000"))
     UPLOAD_ARCHIVE_MAX_RATIO = int(os.environ.get("UPLOAD_ARCHIVE_MAX_RATIO", "100"))
     TRAINER_NOTIFICATIONS = os.environ.get("TRAINER_NOTIFICATIONS", "immediate")  # or "digest"
+    # Single sign-on with OpenID Connect (app/sso): all unset = no button, the routes answer 404.
+    # The provider's discovery document is read from OIDC_ISSUER/.well-known/openid-configuration.
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET")
+    OIDC_BUTTON_LABEL = os.environ.get("OIDC_BUTTON_LABEL", "Mit dem Dienstkonto anmelden")
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+    OIDC_TIMEOUT_SECONDS = float(os.environ.get("OIDC_TIMEOUT_SECONDS", "10"))
     PASSWORD_RESET_HOURS = int(os.environ.get("PASSWORD_RESET_HOURS", "2"))
     INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))  # cohort invitation links
     # Agency figures: counts of fewer people than this are shown as "< 3" (pages, exports, API)
@@ -166,6 +174,8 @@ class Config:
                     ip_network(part.strip(), strict=False)
         except ValueError as exc:
             raise ConfigError(f"METRICS_ALLOW_IPS: {exc}") from None
+        if app.config.get("OIDC_ISSUER") and not (app.config.get("OIDC_CLIENT_ID") and app.config.get("OIDC_CLIENT_SECRET")):
+            raise ConfigError("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too.")
         if not app.config.get("MAIL_DIR"):
             app.config["MAIL_DIR"] = str(instance / "mail")
         if not app.config.get("SECRET_KEY"):

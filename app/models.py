@@ -15,3 +15,4 @@ from app.reporting.models import EnrolmentFact  # noqa: F401
 from app.sessions.models import Attendance, LiveSession  # noqa: F401
 from app.discussions.models import DiscussionPost, DiscussionSetting, DiscussionThread, PostReport  # noqa: F401
 from app.directory.models import DirectoryEntry  # noqa: F401
+from app.sso.models import OidcIdentity  # noqa: F401

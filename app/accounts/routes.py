@@ -76,10 +76,14 @@ def logout():
     services.end_session(current_user)
     audit.record("logout", actor=current_user, obj=current_user)
     db.session.commit()
+    id_token = session.get("oidc_id_token")
     logout_user()
     session.clear()
     flash(_("Sie sind abgemeldet."), "info")
-    return redirect(url_for("accounts.login"))
+    from app.sso import end_session_url
+
+    # Signed in through the provider: end the session there too, if it offers RP-initiated logout
+    return redirect(end_session_url(id_token) or url_for("accounts.login"))
 
 
 @bp.post("/abmelden/ueberall")

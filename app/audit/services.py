@@ -9,6 +9,7 @@ ACTIONS = {
     "login": "Anmeldung",
     "login_failed": "Fehlgeschlagene Anmeldung",
     "logout": "Abmeldung",
+    "sso_linked": "Dienstkonto verbunden (Single Sign-on)",
     "password_reset_requested": "Passwort-Link angefordert",  # nosec B105 - an action name, not a password
     "password_changed": "Passwort geändert",  # nosec B105 - an action name, not a password
     "role_changed": "Rolle geändert",

@@ -373,3 +373,26 @@ def send_reminders(cohort: Cohort, enrolments: list[Enrolment], subject: str, te
         queue_mail(user.email, subject.strip()[:300], body)
     db.session.flush()
     return len(recipients)
+
+
+def accept_invitations_by_sign_on(user: User) -> int:
+    """The first single sign-on of an invited person accepts their open invitations, as the
+    invitation link would (without a password: the provider vouches for the person). Only
+    invitations whose link would still work count; returns how many enrolments became active."""
+    accepted = 0
+    now = utcnow()
+    for enrolment in db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.status == EnrolmentStatus.INVITED)
+    ):
+        open_links = db.session.scalars(
+            select(Invitation).where(Invitation.enrolment_id == enrolment.id, Invitation.used_at.is_(None),
+                                     Invitation.revoked_at.is_(None), Invitation.expires_at >= now)
+        ).all()
+        if not open_links:
+            continue
+        for invitation in open_links:
+            invitation.used_at = now
+        enrolment.status = EnrolmentStatus.ACTIVE
+        accepted += 1
+    db.session.flush()
+    return accepted

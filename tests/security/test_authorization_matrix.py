@@ -113,6 +113,9 @@ ROUTES: dict[str, list[Case]] = {
     "cohorts.enrolment_action": [Case(lambda w: f"/kohorten/{w['cohort'].id}/einschreibungen/{w['enrolment'].id}/zurueckziehen", COHORT_STAFF, "POST")],
     "cohorts.approve_completion": [Case(lambda w: f"/kohorten/{w['cohort'].id}/einschreibungen/{w['enrolment'].id}/freigeben", COHORT_STAFF, "POST")],
     "cohorts.move": [Case(lambda w: f"/kohorten/{w['cohort'].id}/einschreibungen/{w['enrolment'].id}/verschieben", COHORT_STAFF)],
+    # single sign-on is off without OIDC_ISSUER (tests/accounts/test_oidc.py covers it switched on)
+    "sso.start": [Case(lambda w: "/anmelden/sso", {a: DENY for a in ACTORS})],
+    "sso.callback": [Case(lambda w: "/anmelden/sso/rueckkehr?code=x&state=y", {a: DENY for a in ACTORS})],
     "cohorts.accept_invitation": [Case(lambda w: "/einladung/kein-gueltiger-token", {a: 410 for a in ACTORS})],
     "audit.log": [Case(lambda w: "/admin/protokoll", ADMIN_ONLY)],
     "reporting.dashboard": [Case(lambda w: "/berichte", REPORTS)],
