@@ -16,7 +16,8 @@ import io
 from typing import BinaryIO, Iterator
 from urllib.parse import quote, urlsplit
 
-from app.files.store import CHUNK, TMP, CountingReader, StorageUnavailable, StoredFile, check_key, new_key, sha256_of
+from app.files.store import (CHUNK, TMP, CountingReader, FileTooLarge, StorageUnavailable, StoredFile, check_key, new_key,
+                             sha256_of)
 
 PART_SIZE = 8 * 1024 * 1024
 IN_MEMORY_PARTS = 2
@@ -78,8 +79,15 @@ class S3FileStore:
         reader = _UploadReader(stream, max_bytes)
         try:
             self.client.upload_fileobj(reader, self.bucket, name, Config=self.transfer)
+        except FileTooLarge:
+            raise
         except (S3UploadFailedError, *_errors()) as exc:
             raise StorageUnavailable(f"upload to {self!r} failed: {exc}") from exc
+        except (KeyError, ValueError, TypeError) as exc:
+            # A store that dies mid-request can answer 200 with a body botocore parses into nothing;
+            # s3transfer then fails on the missing field (e.g. KeyError 'UploadId'). Still the
+            # store's fault, not the upload's: the learner gets the same message.
+            raise StorageUnavailable(f"upload to {self!r} failed: unusable answer ({exc!r})") from exc
         return reader.stored(key)
 
     def open(self, key: str) -> BinaryIO:

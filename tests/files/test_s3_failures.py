@@ -3,7 +3,9 @@
 and no object is left behind."""
 from __future__ import annotations
 
+import http.server
 import io
+import threading
 import json
 import time
 
@@ -103,3 +105,37 @@ def _credentials(server: MotoServer) -> dict:
     settings = server.settings("x")
     return {"endpoint_url": server.endpoint, "access_key": settings["FILE_STORAGE_S3_ACCESS_KEY"],
             "secret_key": settings["FILE_STORAGE_S3_SECRET_KEY"]}
+
+
+class _EmptyAnswers(http.server.BaseHTTPRequestHandler):
+    """An object store dying mid-request, as seen from the client: 200 with an empty body."""
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        while length > 0:  # read what the client sends, so it sees an answer and not a reset
+            length -= len(self.rfile.read(min(length, 1 << 16)))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_answer_without_the_upload_id_is_a_store_failure():
+    """botocore parses the empty answer to CreateMultipartUpload into {}, and s3transfer fails on
+    the missing UploadId (KeyError) — seen once when moto was stopped mid-upload. It must reach
+    the learner as 'store unavailable', like every other failure of the store."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _EmptyAnswers)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        store = S3FileStore("eimer", "dateien", endpoint_url=f"http://127.0.0.1:{server.server_port}",
+                            access_key="x", secret_key="y", retries=0, connect_timeout=1, read_timeout=5)
+        with pytest.raises(StorageUnavailable, match="UploadId"):
+            store.save(Upload(20 * MB))
+    finally:
+        server.shutdown()
+        server.server_close()
