@@ -15,7 +15,7 @@ import threading
 import time
 
 from app.files.local import LocalFileStore
-from app.files.store import open_store
+from app.files.backends import open_store
 
 MB = 1024 * 1024
 

@@ -141,3 +141,16 @@ def test_load_check_finds_lost_and_half_written_records(bench_app, tmp_path):
     assert problems("no file without a row older than the clean-up grace") == 1  # the young orphan is allowed
     assert problems("no submitted attempt without score and result") == 0
     assert problems("stored progress") == 0
+
+
+BENCH_MODULES = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "bench").glob("*.py")
+                       if p.stem not in {"__init__", "locustfile"})  # locustfile needs the `bench` extra (locust)
+
+
+@pytest.mark.parametrize("name", BENCH_MODULES)
+def test_every_bench_module_imports(name):
+    """A bench command that no longer imports (a moved function) fails here, not on the day someone
+    wants its figures: `python -m bench.storage` imported open_store from its old module."""
+    import importlib
+
+    importlib.import_module(f"bench.{name}")
