@@ -15,6 +15,7 @@ from app import create_app
 from app.config import TestConfig
 from app.extensions import db as _db
 from tests.databases import fresh_database
+from tests.ports import free_port  # noqa: F401  (imported from here by many tests)
 
 TEST_COURSES = Path(__file__).parent / "data" / "courses"
 
@@ -209,14 +210,6 @@ class _SMTPHandler:
         message = BytesParser(policy=policy.default).parsebytes(envelope.content)
         self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": message})
         return "250 Message accepted"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture()

@@ -11,15 +11,9 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from tests.ports import free_port
+
 ACCESS_KEY, SECRET_KEY = "scc-test-access", "scc-test-secret"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class MotoServer:
@@ -34,7 +28,7 @@ class MotoServer:
 
     def start(self) -> "MotoServer":
         command = Path(sys.executable).with_name("moto_server")
-        self.port = _free_port()
+        self.port = free_port()
         self.process = subprocess.Popen(
             [str(command), "-H", "127.0.0.1", "-p", str(self.port)], env={**os.environ, **self.environment},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
