@@ -82,6 +82,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     register_templating(app)
     app.after_request(mail.deliver_after_response)
+    from app import jobs
+
+    jobs.init_app(app)
     from app.catalogue.reload import register_reloader
 
     register_reloader(app)

@@ -1,0 +1,152 @@
+"""Background work: tasks registered by name and run after the transaction that asked for them
+commits.
+
+    from app import jobs
+
+    @jobs.task("exports.build")
+    def build_export(export_id: int) -> None: ...
+
+    jobs.enqueue("exports.build", export.id)   # in the transaction that created the export row
+
+A task takes JSON-serialisable arguments (ids, strings, numbers) and runs inside an application
+context with its own session; it commits its own work. It must be safe to run twice: a queue
+retries a job whose worker died halfway, so a task claims its work in the database (an outbox
+row, an export row) and a second run finds nothing left to do.
+
+Where a task runs is the backend's business: in-process by default, so `make run` needs nothing
+more — after the response inside a request, and outside one (CLI commands, tests) when the code
+calls `run_committed()` or the application context ends. A job enqueued in a transaction that
+rolls back never runs.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+from flask import current_app, g, has_app_context, has_request_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+TASKS: dict[str, Callable[..., object]] = {}
+
+_PENDING = "scc_jobs_pending"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    args: tuple = field(default_factory=tuple)
+
+
+def task(name: str) -> Callable[[Callable[..., object]], Callable[..., object]]:
+    """Registers a function as the task `name` (unique across the app)."""
+
+    def register(function: Callable[..., object]) -> Callable[..., object]:
+        existing = TASKS.get(name)
+        if existing is not None and existing is not function and existing.__qualname__ != function.__qualname__:
+            raise ValueError(f"task {name!r} is registered twice")
+        TASKS[name] = function
+        return function
+
+    return register
+
+
+def enqueue(name: str, *args) -> Job:
+    """Runs the task `name` with `args` once the current transaction commits."""
+    if name not in TASKS:
+        raise KeyError(f"no task {name!r} is registered")
+    json.dumps(args)  # fails here, in the caller, for an argument no queue could carry
+    from app.extensions import db
+
+    job = Job(name, tuple(args))
+    session = db.session()
+    if session.get_transaction() is None:
+        session.connection()  # begins the transaction the job belongs to (its rollback drops it)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((job, transaction))
+    return job
+
+
+def run(job: Job) -> object:
+    """Runs one job in the current application context (what a worker does with a job)."""
+    return TASKS[job.name](*job.args)
+
+
+def run_in_process(jobs: list[Job]) -> None:
+    """Runs jobs one after another, each in an application context (and session) of its own,
+    logging a failure and going on; the job's own records say what is left to retry."""
+    app = current_app._get_current_object()
+    for job in jobs:
+        with app.app_context():
+            try:
+                run(job)
+            except Exception:
+                from app.extensions import db
+
+                db.session.rollback()
+                app.logger.exception("job %s%r failed", job.name, job.args)
+
+
+def _dispatch(jobs: list[Job]) -> None:
+    # The session that just committed cannot run SQL inside its after_commit event: the jobs
+    # wait in `g` for the end of the response, or for run_committed()/the end of the app context.
+    g.setdefault("scc_jobs_committed", []).extend(jobs)
+
+
+def run_committed() -> int:
+    """Outside a request: runs the jobs whose transaction has committed; returns how many."""
+    jobs = g.pop("scc_jobs_committed", None) or []
+    if jobs:
+        run_in_process(jobs)
+    return len(jobs)
+
+
+def run_after_response(response):
+    """Registered as after_request: the jobs the request committed run once the response is out."""
+    jobs = g.pop("scc_jobs_committed", None)
+    if jobs:
+        app = current_app._get_current_object()
+
+        def run_jobs():
+            with app.app_context():
+                run_in_process(jobs)
+
+        response.call_on_close(run_jobs)
+    return response
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending and has_app_context():
+        _dispatch([job for job, _transaction in pending])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    """Forgets the jobs enqueued inside the transaction (or savepoint) that was rolled back."""
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [
+            (job, transaction) for job, transaction in pending
+            if not _inside(transaction, previous_transaction)
+        ]
+
+
+def _inside(transaction, ancestor) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _run_at_teardown(exc) -> None:
+    if not has_request_context() and g.get("scc_jobs_committed"):
+        run_committed()
+
+
+def init_app(app) -> None:
+    app.after_request(run_after_response)
+    app.teardown_appcontext(_run_at_teardown)
