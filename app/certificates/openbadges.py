@@ -14,8 +14,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.certificates import credential, statuslist
-from app.certificates.models import Certificate, CertificateStatus
 from app.certificates.keys import known_public_keys, signing_key
+from app.certificates.models import Certificate, CertificateStatus
 from app.db import utcnow
 from app.extensions import db
 
