@@ -67,6 +67,29 @@ def test_rendering_is_deterministic(pdf_path):
     assert render_certificate(data, assets, seal_for(data)) == pdf_path.read_bytes()
 
 
+def test_rendering_in_another_process_a_second_later_gives_the_same_bytes(tmp_path):
+    """The ICC profile is made once per process and littleCMS dates it to the second: its date
+    is fixed, so a re-render by another worker is the same file (and has the same /ID)."""
+    import sys
+    import time
+
+    key_text = signing.generate_private_key()
+    data, assets = make_data()
+    here = render_certificate(data, assets, seal_for(data, signing.load_private_key(key_text)))
+    time.sleep(1.1)
+    out = tmp_path / "again.pdf"
+    script = (
+        "import sys; from pathlib import Path; from app.certificates import signing;"
+        "from tests.certificates.test_pdf import make_data, seal_for;"
+        "from app.certificates.pdf.render import render_certificate;"
+        "data, assets = make_data(); key = signing.load_private_key(sys.argv[2]);"
+        "Path(sys.argv[1]).write_bytes(render_certificate(data, assets, seal_for(data, key)))"
+    )
+    subprocess.run([sys.executable, "-c", script, str(out), key_text], check=True,
+                   cwd=Path(__file__).parents[2], timeout=120)
+    assert out.read_bytes() == here
+
+
 @needs_poppler
 def test_text_reads_back_with_the_micro_credential_elements(pdf_path):
     text = text_of(pdf_path)

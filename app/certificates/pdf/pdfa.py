@@ -12,9 +12,17 @@ import pikepdf
 from PIL import Image, ImageCms
 
 
+# The ICC header's creation date (bytes 24–35, six big-endian uint16), fixed: littleCMS writes
+# the current second there, which made a certificate re-rendered in another process differ in
+# those bytes and, through them, in the trailer /ID. The profile ID (bytes 84–99) stays zero
+# ("not computed"), so nothing else depends on the date.
+_ICC_DATE = bytes.fromhex("07d0" "0001" "0001" "0000" "0000" "0000")  # 2000-01-01 00:00:00
+
+
 @lru_cache(maxsize=1)
 def _srgb_profile() -> bytes:
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return profile[:24] + _ICC_DATE + profile[36:]
 
 
 @lru_cache(maxsize=64)
