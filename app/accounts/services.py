@@ -5,9 +5,9 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select, update
 
 from app.accounts.models import LoginSession, PasswordResetToken, Role, User
@@ -15,7 +15,8 @@ from app.accounts.passwords import hash_password, needs_rehash, verify_password
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.mail.services import queue_mail
+from app.links import absolute_url
+from app.mail.compose import mail_user
 
 
 def normalise_email(email: str) -> str:
@@ -114,11 +115,8 @@ def request_password_reset(email: str) -> None:
     token = secrets.token_urlsafe(32)
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     db.session.add(PasswordResetToken(user=user, token_hash=_token_hash(token), expires_at=utcnow() + timedelta(hours=hours)))
-    link = url_for("accounts.reset_password", token=token, _external=True)
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject = _("Ihr Link zum Zurücksetzen des Passworts")
-        body = render_template("mail/password_reset.txt", user=user, link=link, hours=hours)
-    queue_mail(user.email, subject, body)
+    mail_user(user, "mail/password_reset.txt", _l("Ihr Link zum Zurücksetzen des Passworts"),
+              link=absolute_url("accounts.reset_password", token=token), hours=hours)
     db.session.flush()
 
 

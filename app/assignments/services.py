@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
 
-from flask import current_app, has_request_context, render_template
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -26,7 +27,8 @@ from app.cohorts.models import Cohort, Enrolment
 from app.db import add_unless_duplicate, utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.mail.services import absolute_url, queue_mail
+from app.links import absolute_url
+from app.mail.compose import mail_user
 from app.progress.models import ItemType
 from app.progress.services import complete_item
 
@@ -425,17 +427,15 @@ def _assignment_url(assignment: Assignment) -> str:
 def _mail_learner_about(grading: Grading, submission: Submission) -> None:
     user = submission.enrolment.user
     assignment = submission.assignment
-    with force_locale(user.locale or "de"):
-        if grading.decision == Decision.REVISION_REQUESTED:
-            subject = _("Bitte überarbeiten: „%(title)s“", title=assignment.title)
-        else:
-            subject = _("Ihre Praxisaufgabe „%(title)s“ ist bewertet", title=assignment.title)
-        body = render_template(
-            "mail/assignment_graded.txt", user=user, assignment=assignment, grading=grading,
-            decision=decision_label(grading.decision), points=_number(grading.points), max_points=_number(grading.max_points),
-            link=_assignment_url(assignment),
-        )
-    queue_mail(user.email, subject, body)
+    if grading.decision == Decision.REVISION_REQUESTED:
+        subject = _l("Bitte überarbeiten: „%(title)s“", title=assignment.title)
+    else:
+        subject = _l("Ihre Praxisaufgabe „%(title)s“ ist bewertet", title=assignment.title)
+    mail_user(
+        user, "mail/assignment_graded.txt", subject, assignment=assignment, grading=grading,
+        decision=LazyString(decision_label, grading.decision), points=_number(grading.points), max_points=_number(grading.max_points),
+        link=_assignment_url(assignment),
+    )
 
 
 def _mail_trainers_about(version: SubmissionVersion) -> None:
@@ -445,21 +445,17 @@ def _mail_trainers_about(version: SubmissionVersion) -> None:
     for trainer in submission.enrolment.cohort.trainers:
         if not trainer.active:
             continue
-        with force_locale(trainer.locale or "de"):
-            subject = _("Neue Abgabe: „%(title)s“ von %(name)s", title=assignment.title, name=learner.name)
-            body = render_template(
-                "mail/assignment_submitted.txt", trainer=trainer, learner=learner, assignment=assignment, version=version,
-                cohort=submission.enrolment.cohort, link=absolute_url("assignments.grade", submission_id=submission.id),
-            )
-        queue_mail(trainer.email, subject, body)
+        mail_user(
+            trainer, "mail/assignment_submitted.txt",
+            _l("Neue Abgabe: „%(title)s“ von %(name)s", title=assignment.title, name=learner.name),
+            trainer=trainer, learner=learner, assignment=assignment, version=version,
+            cohort=submission.enrolment.cohort, link=absolute_url("assignments.grade", submission_id=submission.id),
+        )
 
 
 def send_trainer_digest(now: datetime | None = None) -> int:
     """One mail per trainer listing the versions handed in since the last digest; returns the
     number of mails queued. Used with TRAINER_NOTIFICATIONS=digest, run daily from cron."""
-    if not has_request_context():  # from the CLI: templates and url_for need a request context
-        with current_app.test_request_context("/"):
-            return send_trainer_digest(now)
     now = now or utcnow()
     versions = db.session.scalars(
         select(SubmissionVersion).where(SubmissionVersion.trainers_notified_at.is_(None))
@@ -473,15 +469,13 @@ def send_trainer_digest(now: datetime | None = None) -> int:
             if trainer.active:
                 by_trainer.setdefault(trainer.id, (trainer, []))[1].append(version)
     for trainer, items in by_trainer.values():
-        with force_locale(trainer.locale or "de"):
-            subject = _("%(n)d neue Abgaben warten auf Ihre Bewertung", n=len(items)) if len(items) != 1 \
-                else _("Eine neue Abgabe wartet auf Ihre Bewertung")
-            body = render_template(
-                "mail/assignment_digest.txt", trainer=trainer,
-                items=[(v, v.submission, absolute_url("assignments.grade", submission_id=v.submission_id)) for v in items],
-                queue_link=absolute_url("assignments.queue"),
-            )
-        queue_mail(trainer.email, subject, body)
+        subject = _l("%(n)d neue Abgaben warten auf Ihre Bewertung", n=len(items)) if len(items) != 1 \
+            else _l("Eine neue Abgabe wartet auf Ihre Bewertung")
+        mail_user(
+            trainer, "mail/assignment_digest.txt", subject, trainer=trainer,
+            items=[(v, v.submission, absolute_url("assignments.grade", submission_id=v.submission_id)) for v in items],
+            queue_link=absolute_url("assignments.queue"),
+        )
     if versions:
         db.session.execute(
             update(SubmissionVersion).where(SubmissionVersion.id.in_([v.id for v in versions]))

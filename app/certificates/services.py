@@ -33,7 +33,8 @@ from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.db import add_unless_duplicate, utcnow
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
-from app.mail.services import AttachmentError, absolute_url, queue_mail
+from app.links import absolute_url
+from app.mail.services import AttachmentError, queue_mail
 from app.privacy.rules import anonymised_certificate_data
 
 log = logging.getLogger(__name__)

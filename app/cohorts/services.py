@@ -6,9 +6,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.accounts.models import Role, User
@@ -19,7 +19,8 @@ from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, Invitation, M
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.mail.services import queue_mail
+from app.links import absolute_url
+from app.mail.compose import mail_user
 from app.progress.services import initialise_enrolment
 from app.regions import LAENDER, district
 
@@ -186,10 +187,6 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _locale(user: User) -> str:
-    return user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
 def _send_invitation(enrolment: Enrolment, invited_by: User | None) -> Invitation:
     days = int(current_app.config.get("INVITATION_DAYS", 14))
     token = secrets.token_urlsafe(32)
@@ -197,22 +194,16 @@ def _send_invitation(enrolment: Enrolment, invited_by: User | None) -> Invitatio
                             expires_at=utcnow() + timedelta(days=days))
     db.session.add(invitation)
     user, cohort = enrolment.user, enrolment.cohort
-    link = url_for("cohorts.accept_invitation", token=token, _external=True)
-    with force_locale(_locale(user)):
-        subject = _("Einladung zur Qualifizierung „%(course)s“", course=cohort.course.title)
-        body = render_template("mail/cohort_invitation.txt", user=user, cohort=cohort, link=link, days=days,
-                               expires_on=(utcnow() + timedelta(days=days)).date(), invited_by=invited_by)
-    queue_mail(user.email, subject, body)
+    mail_user(user, "mail/cohort_invitation.txt", _l("Einladung zur Qualifizierung „%(course)s“", course=cohort.course.title),
+              cohort=cohort, link=absolute_url("cohorts.accept_invitation", token=token), days=days,
+              expires_on=(utcnow() + timedelta(days=days)).date(), invited_by=invited_by)
     return invitation
 
 
 def _notify_enrolled(enrolment: Enrolment) -> None:
     user, cohort = enrolment.user, enrolment.cohort
-    with force_locale(_locale(user)):
-        subject = _("Sie sind in der Kohorte „%(name)s“ eingeschrieben", name=cohort.name)
-        body = render_template("mail/cohort_enrolled.txt", user=user, cohort=cohort,
-                               link=url_for("learning.dashboard", _external=True))
-    queue_mail(user.email, subject, body)
+    mail_user(user, "mail/cohort_enrolled.txt", _l("Sie sind in der Kohorte „%(name)s“ eingeschrieben", name=cohort.name),
+              cohort=cohort, link=absolute_url("learning.dashboard"))
 
 
 @dataclass
@@ -365,12 +356,11 @@ def send_reminders(cohort: Cohort, enrolments: list[Enrolment], subject: str, te
     recipients = [e for e in enrolments if e.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.INVITED)]
     if not recipients:
         raise DomainError(_("Bitte wählen Sie mindestens eine aktive Person aus."))
+    link = absolute_url("learning.dashboard")
     for enrolment in recipients:
         user = enrolment.user
-        with force_locale(_locale(user)):
-            body = render_template("mail/cohort_reminder.txt", user=user, cohort=cohort, text=text.strip(), sent_by=sent_by,
-                                   link=url_for("learning.dashboard", _external=True))
-        queue_mail(user.email, subject.strip()[:300], body)
+        mail_user(user, "mail/cohort_reminder.txt", subject.strip(), cohort=cohort, text=text.strip(),
+                  sent_by=sent_by, link=link)
     db.session.flush()
     return len(recipients)
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,7 +23,8 @@ from app.discussions.access import can_moderate, can_read
 from app.discussions.models import DiscussionPost, DiscussionSetting, DiscussionThread, PostReport
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
-from app.mail.services import absolute_url, queue_mail
+from app.links import absolute_url
+from app.mail.compose import mail_user
 
 
 def edit_window_minutes() -> int:
@@ -178,8 +179,5 @@ def _notify_reply(post: DiscussionPost) -> None:
     for user in recipients.values():
         if user.id in opted_out or not user.active or not can_read(user, thread.cohort):
             continue
-        with force_locale(user.locale or "de"):
-            subject = _("Neue Antwort: „%(title)s“", title=thread.title)
-            body = render_template("mail/discussion_reply.txt", user=user, post=post, thread=thread, link=link,
-                                   settings_link=settings_link)
-        queue_mail(user.email, subject, body)
+        mail_user(user, "mail/discussion_reply.txt", _l("Neue Antwort: „%(title)s“", title=thread.title),
+                  post=post, thread=thread, link=link, settings_link=settings_link)

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Callable
 
-from flask import current_app, g, has_request_context, url_for
+from flask import current_app, g
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,16 +28,6 @@ ATTACHMENT_RENDERERS: dict[str, Callable[[dict], tuple[str, str, bytes]]] = {}
 
 class AttachmentError(Exception):
     """An attachment cannot be rendered; the mail stays queued for a retry."""
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """A link to this site for mails, feeds and calendar files: BASE_URL plus the route, also
-    outside a request (CLI commands such as the trainer digest)."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return base + url_for(endpoint, **values)
 
 
 def register_attachment_renderer(kind: str, render: Callable[[dict], tuple[str, str, bytes]]) -> None:
