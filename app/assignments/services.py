@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.accounts.models import User
 from app.assignments import archives, filetypes, rules
 from app.assignments.models import (
@@ -24,7 +25,7 @@ from app.assignments.models import (
 from app.files import FileStore, FileTooLarge, StorageUnavailable
 from app.catalogue.models import Assignment
 from app.cohorts.models import Cohort, Enrolment
-from app.db import add_unless_duplicate, utcnow
+from app.db import add_unless_duplicate
 from app.errors import DomainError
 from app.extensions import db
 from app.links import absolute_url
@@ -128,7 +129,7 @@ def save_draft(submission: Submission, text: str, now: datetime | None = None) -
         raise DomainError(_("Der Text ist zu lang (höchstens %(n)d Zeichen).", n=MAX_TEXT_CHARS))
     if accepts_text(submission.assignment):
         submission.draft_text = text
-    submission.draft_saved_at = now or utcnow()
+    submission.draft_saved_at = now or clock.now()
     db.session.flush()
 
 
@@ -230,7 +231,7 @@ def add_draft_file(submission: Submission, upload: Upload, store: FileStore, now
         raise UploadRejected(_("„%(name)s“ konnte nicht gespeichert werden. Bitte versuchen Sie es noch einmal.", name=upload.filename))
     row = SubmissionFile(
         submission_id=submission.id, version_id=None, storage_key=stored.key, filename=_clean_filename(upload.filename),
-        content_type=filetypes.CONTENT_TYPES[kind], size=stored.size, sha256=stored.sha256, uploaded_at=now or utcnow(),
+        content_type=filetypes.CONTENT_TYPES[kind], size=stored.size, sha256=stored.sha256, uploaded_at=now or clock.now(),
     )
     db.session.add(row)
     db.session.flush()
@@ -257,7 +258,7 @@ def remove_draft_file(submission: Submission, file_id: int) -> None:
 
 def hand_in(submission: Submission, now: datetime | None = None) -> SubmissionVersion:
     """Turns the draft into the next numbered, immutable version."""
-    now = now or utcnow()
+    now = now or clock.now()
     _require_editable(submission)
     assignment = submission.assignment
     text = submission.draft_text.strip() if accepts_text(assignment) else ""
@@ -324,7 +325,7 @@ def grade_submission(
 ) -> Grading:
     """Adds a grading record for the latest version. Refused, with the other grading at hand, if
     the submission changed since the trainer opened it (optimistic locking)."""
-    now = now or utcnow()
+    now = now or clock.now()
     assignment = submission.assignment
     if submission.status == SubmissionStatus.DRAFT or version.submission_id != submission.id:
         raise DomainError(_("Diese Abgabe kann nicht bewertet werden."))
@@ -456,7 +457,7 @@ def _mail_trainers_about(version: SubmissionVersion) -> None:
 def send_trainer_digest(now: datetime | None = None) -> int:
     """One mail per trainer listing the versions handed in since the last digest; returns the
     number of mails queued. Used with TRAINER_NOTIFICATIONS=digest, run daily from cron."""
-    now = now or utcnow()
+    now = now or clock.now()
     versions = db.session.scalars(
         select(SubmissionVersion).where(SubmissionVersion.trainers_notified_at.is_(None))
         .options(selectinload(SubmissionVersion.submission).selectinload(Submission.enrolment).selectinload(Enrolment.cohort)
@@ -490,12 +491,10 @@ def send_trainer_digest(now: datetime | None = None) -> int:
 def remove_orphaned_files(store, min_age_seconds: float = 3600, dry_run: bool = False) -> list[str]:
     """Deletes stored files that no row refers to (a crash between write and commit, removed
     draft files). Young files are left alone: their row may be about to be committed."""
-    import time
-
     referenced = set(db.session.scalars(select(SubmissionFile.storage_key).distinct()))
     removed = []
     for key, mtime in list(store.keys()):
-        if key in referenced or time.time() - mtime < min_age_seconds:
+        if key in referenced or clock.timestamp() - mtime < min_age_seconds:
             continue
         if not dry_run:
             store.remove_leftover(key)

@@ -12,10 +12,10 @@ import uuid
 
 from sqlalchemy import func, select
 
+from app import clock
 from app.certificates import credential, statuslist
 from app.certificates.models import Certificate, CertificateStatus
 from app.certificates.services import known_public_keys, signing_key
-from app.db import utcnow
 from app.extensions import db
 from app.links import base_url, site_url
 
@@ -66,7 +66,7 @@ def status_list_jwt() -> str:
     highest = db.session.scalar(select(func.max(Certificate.id))) or 0
     invalid = db.session.scalars(select(Certificate.id).where(Certificate.status != CertificateStatus.VALID)).all()
     payload = statuslist.status_list_credential(status_list_url(), issuer_id(), invalid, statuslist.list_length(highest))
-    return _sign(payload, issued_at=utcnow())
+    return _sign(payload, issued_at=clock.now())
 
 
 def issuer_jwks() -> dict:

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Callable, Mapping, Protocol
 
-from app.db import utcnow
+from app import clock
 
 
 class DeliveryError(OSError):
@@ -77,7 +77,7 @@ class DirectoryTransport:
         return cls(config["MAIL_DIR"])
 
     def send(self, message: EmailMessage, mail_id: int) -> None:
-        path = self.folder / f"{utcnow():%Y%m%dT%H%M%S}-{mail_id:06d}.eml"
+        path = self.folder / f"{clock.now():%Y%m%dT%H%M%S}-{mail_id:06d}.eml"
         tmp = path.with_suffix(".tmp")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
