@@ -12,7 +12,10 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from app import clock
-from app.catalogue.loader import CourseData, CourseUrls, Problem, content_hash, find_courses, load_course
+from app.catalogue.coursedata import CourseData
+from app.catalogue.frontmatter import Problem
+from app.catalogue.inventory import CourseUrls
+from app.catalogue.loader import content_hash, find_courses, load_course
 from app.catalogue.models import Assignment, Course, Lesson, MediaFile, Module, Quiz
 from app.events import course_imported
 from app.extensions import db

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.certificates import credential, statuslist
-from app.certificates.models import Certificate, CertificateStatus
 from app.certificates.keys import known_public_keys, signing_key
+from app.certificates.models import Certificate, CertificateStatus
 from app.extensions import db
 from app.links import base_url, site_url
 

@@ -29,7 +29,7 @@ def verification_status(certificate: Certificate, today: date | None = None) -> 
 
 def check_pdf(pdf: bytes | Path) -> signing.Check:
     """Checks a certificate PDF offline: valid, tampered, unknown key or unsigned."""
-    from app.certificates.pdf import read_seal
+    from app.certificates.pdf.seal import read_seal
 
     try:
         message, signature, signer = read_seal(pdf)

@@ -378,8 +378,8 @@ class CertificateWriter:
 
     def add(self, shape: CourseShape, enrolment_id: int, name: str, issued_at: datetime, cohort_name: str) -> None:
         from app.certificates import signing
-        from app.certificates.models import Certificate, CertificateStatus
         from app.certificates.keys import signing_key
+        from app.certificates.models import Certificate, CertificateStatus
         from app.certificates.services import _add_years
         from app.certificates.verification import verification_url
 

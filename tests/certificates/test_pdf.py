@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from app.certificates import signing
-from app.certificates.pdf import add_asset, design_snapshot, read_seal, render_certificate
+from app.certificates.designs import add_asset, design_snapshot
+from app.certificates.pdf.render import render_certificate
+from app.certificates.pdf.seal import read_seal
 
 DESIGNS = Path(__file__).resolve().parents[2] / "certificates"
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed (make test installs it)")
