@@ -7,11 +7,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from app import navigation
+from app import clock, navigation
 from app.accounts.models import Role, User
 from app.files import StorageUnavailable, get_store
 from app.audit import services as audit
-from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.privacy import export, services
@@ -51,7 +50,7 @@ def download():
     db.session.commit()
     spool.seek(0)
     response = send_file(spool, mimetype="application/zip", as_attachment=True,
-                         download_name=f"meine-daten-{utcnow().date().isoformat()}.zip")
+                         download_name=f"meine-daten-{clock.now().date().isoformat()}.zip")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

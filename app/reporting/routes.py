@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import format_date
@@ -12,7 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms import SelectChoice
 
-from app import navigation
+from app import clock, navigation
 from app.accounts.forms import district_choices, land_choices
 from app.admin.services import setting_enabled
 from app.audit import services as audit
@@ -146,7 +145,7 @@ def table(name: str):
 def _source(f: queries.ReportFilter, uses_region_data: bool) -> list[tuple[str, str]]:
     lines = [
         (_("Quelle"), _("%(site)s, Auswertung der Qualifizierung Smart City Manager:in", site=current_app.config["SITE_NAME"])),
-        (_("Stand"), format_date(datetime.now().date(), "dd.MM.yyyy")),
+        (_("Stand"), format_date(clock.today(), "dd.MM.yyyy")),
         (_("Filter"), _describe(f)),
         (_("Hinweis"), suppression_note()),
     ]
@@ -162,7 +161,7 @@ def suppression_note() -> str:
 
 def _filename(name: str, extension: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return f"smart-city-{slug}-{datetime.now():%Y-%m-%d}.{extension}"
+    return f"smart-city-{slug}-{clock.today():%Y-%m-%d}.{extension}"
 
 
 def _download(result_tables: list[tables.Table], f: queries.ReportFilter, name: str, fmt: str) -> Response:

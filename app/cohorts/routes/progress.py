@@ -2,18 +2,16 @@
 exports, which contain the rows the matrix shows."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Response, render_template, request
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import clock
 from app.cohorts import exports, matrix, queries
 from app.cohorts.access import cohort_or_404
 from app.cohorts.models import Cohort
 from app.cohorts.routes import STAFF, bp, status_labels
-from app.db import utcnow
 from app.regions import district
 from app.security import role_required
 
@@ -22,7 +20,7 @@ INACTIVE_DAYS = 14
 
 def _matrix(cohort: Cohort):
     columns, rows = queries.progress_matrix(cohort)
-    now = utcnow()
+    now = clock.now()
     only_inactive = request.args.get("filter") == "inactive"
     shown = matrix.filter_rows(rows, now, INACTIVE_DAYS if only_inactive else None)
     if request.args.get("status") in status_labels():
@@ -75,7 +73,7 @@ def _filename(cohort: Cohort, extension: str) -> str:
 
     ascii_name = unicodedata.normalize("NFKD", cohort.name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower() or "kohorte"
-    return f"fortschritt-{slug}-{datetime.now():%Y-%m-%d}.{extension}"
+    return f"fortschritt-{slug}-{clock.today():%Y-%m-%d}.{extension}"
 
 
 @bp.get("/kohorten/<int:cohort_id>/matrix.csv")
