@@ -37,7 +37,13 @@ def now() -> datetime:
 
 def today() -> date:
     """Today's date in the platform's time zone (Europe/Berlin), whatever the server's zone is."""
-    return now().astimezone(PLATFORM_ZONE).date()
+    return local_date(now())
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day in Germany at `moment` (aware): a certificate issued at 00:30 on
+    1 January in Berlin is dated 1 January, not the UTC day before."""
+    return moment.astimezone(PLATFORM_ZONE).date()
 
 
 def timestamp() -> float:

@@ -118,7 +118,7 @@ def issue_certificate(enrolment: Enrolment, version: int = 1) -> Certificate:
     course = enrolment.cohort.course
     settings = course.certificate or {}
     issued_at = clock.now()
-    issued_on = issued_at.date()
+    issued_on = clock.local_date(issued_at)
     years = settings.get("validity_years")
     expires_on = _add_years(issued_on, years) if years else None
     prefix = settings.get("prefix", "CERT")
@@ -156,15 +156,16 @@ def reissue_certificate(certificate: Certificate, issued_by, reason: str, name: 
         raise DomainError(_("Ein widerrufenes Zertifikat kann nicht neu ausgestellt werden."))
     key = signing_key()
     issued_at = clock.now()
+    issued_on = clock.local_date(issued_at)
     prefix = certificate.number.rsplit("-", 2)[0]
     try:
         with db.session.begin_nested():
-            number = f"{prefix}-{issued_at.year}-{_next_number(prefix, issued_at.year):05d}"
+            number = f"{prefix}-{issued_on.year}-{_next_number(prefix, issued_on.year):05d}"
             code = secrets.token_urlsafe(18)
             data = dict(certificate.data)
             data.update(
                 name=(name or certificate.enrolment.user.name).strip(), number=number, verify_url=verification_url(code),
-                issued_on=issued_at.date().isoformat(),
+                issued_on=issued_on.isoformat(),
                 replaces={"number": certificate.number, "issued_on": certificate.data["issued_on"]},
             )
             new = Certificate(

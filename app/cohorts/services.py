@@ -196,7 +196,7 @@ def _send_invitation(enrolment: Enrolment, invited_by: User | None) -> Invitatio
     user, cohort = enrolment.user, enrolment.cohort
     mail_user(user, "mail/cohort_invitation.txt", _l("Einladung zur Qualifizierung „%(course)s“", course=cohort.course.title),
               cohort=cohort, link=absolute_url("cohorts.accept_invitation", token=token), days=days,
-              expires_on=(clock.now() + timedelta(days=days)).date(), invited_by=invited_by)
+              expires_on=clock.local_date(clock.now() + timedelta(days=days)), invited_by=invited_by)
     return invitation
 
 

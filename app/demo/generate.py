@@ -387,7 +387,7 @@ class CertificateWriter:
             self.next_id = _next_id(Certificate)
             self.key = signing_key()
             self.key_id = signing.key_id(self.key)
-        issued_on = issued_at.date()
+        issued_on = clock.local_date(issued_at)
         number = f"{shape.prefix}-{issued_on.year}-{self._number(shape.prefix, issued_on.year):05d}"
         code = secrets.token_urlsafe(18)
         expires_on = _add_years(issued_on, shape.validity_years) if shape.validity_years else None

@@ -50,7 +50,7 @@ def download():
     db.session.commit()
     spool.seek(0)
     response = send_file(spool, mimetype="application/zip", as_attachment=True,
-                         download_name=f"meine-daten-{clock.now().date().isoformat()}.zip")
+                         download_name=f"meine-daten-{clock.today().isoformat()}.zip")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
