@@ -87,7 +87,8 @@ def kind_of(export: Export) -> Kind | None:
 
 def build_at_once(kind: Kind, estimate: int) -> bool:
     """Small files are built in the request itself: one click, the file, no page in between."""
-    return estimate <= int(current_app.config.get(kind.immediate_setting) or 0)
+    limit = int(current_app.config.get(kind.immediate_setting) or 0)
+    return limit > 0 and estimate <= limit  # 0: every export of the kind goes through the queue
 
 
 def may_download(user: User, export: Export) -> bool:
