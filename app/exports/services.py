@@ -235,6 +235,7 @@ def _build(export_id: int, token: str) -> str:
     export = db.session.get(Export, export_id, populate_existing=True)
     kind = kind_of(export)
     user = db.session.get(User, export.user_id)
+    db.session.commit()  # holds nothing while the builder starts (SQLite: a job's transaction takes the write lock)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
         try:
             if kind is None or user is None or not user.active or not kind.may_download(user, dict(export.params or {})):
