@@ -100,7 +100,7 @@ def may_download(user: User, export: Export) -> bool:
 def request_export(user: User, kind_name: str, params: dict, title: str, total: int | None = None) -> Export:
     """Records the request and enqueues its build; runs once the caller commits."""
     kind = KINDS[kind_name]
-    export = Export(user=user, kind=kind.name, params=params, title=title[:300], unit=kind.unit, total=total,
+    export = Export(user_id=user.id, kind=kind.name, params=params, title=title[:300], unit=kind.unit, total=total,
                     status=ExportStatus.PENDING)
     db.session.add(export)
     db.session.flush()
@@ -269,10 +269,29 @@ def _build(export_id: int, token: str) -> str:
 # -- expiry -----------------------------------------------------------------------------------------
 
 @jobs.task("exports.cleanup")
+def cleanup() -> tuple[int, int]:
+    """What the scheduler runs (the task exports.cleanup, or `flask exports cleanup` from cron):
+    deletes expired files and asks again for builds that stalled. Returns both counts."""
+    return delete_expired(), requeue_stale()
+
+
+def requeue_stale() -> int:
+    """Builds pending or running without a sign of life for longer than the lease — their job was
+    lost (an in-process job when the server stopped) or their worker died — are enqueued again;
+    the claim lets only one run through."""
+    limit = utcnow() - timedelta(seconds=_lease())
+    stale = list(db.session.scalars(select(Export.id).where(
+        or_(and_(Export.status == ExportStatus.PENDING, Export.created_at < limit, Export.heartbeat_at.is_(None)),
+            and_(Export.status.in_((ExportStatus.PENDING, ExportStatus.RUNNING)), Export.heartbeat_at < limit)))))
+    for export_id in stale:
+        jobs.enqueue("exports.build", export_id)
+    db.session.commit()
+    return len(stale)
+
+
 def delete_expired() -> int:
     """Deletes the files past expires_at (the row stays as history, "abgelaufen") and forgets rows
-    older than HISTORY_DAYS that hold no file; returns the number of files deleted. For the
-    scheduler (the task exports.cleanup) and `flask exports cleanup`."""
+    older than HISTORY_DAYS that hold no file; returns the number of files deleted."""
     now, store, deleted = utcnow(), get_store(), 0
     expired = db.session.execute(select(Export.id, Export.file_key).where(
         Export.status == ExportStatus.READY, Export.expires_at < now)).all()

@@ -176,6 +176,26 @@ def test_a_stale_pending_export_offers_a_retry(app, db, make, login_as):
     assert export.status == ExportStatus.READY
 
 
+def test_cleanup_asks_again_for_a_build_whose_job_was_lost(app, db, make, file_store):
+    from app import jobs
+
+    export = services.request_export(make.user(), "tests.numbers", {"count": 2}, "Zahlen")
+    db.session.commit()
+    jobs.run_committed.__globals__["g"].pop("scc_jobs_committed", None)  # the job was lost (server restarted)
+    fresh = services.request_export(make.user(), "tests.numbers", {"count": 2}, "Zahlen")
+    db.session.commit()
+    jobs.run_committed.__globals__["g"].pop("scc_jobs_committed", None)
+    assert services.requeue_stale() == 0  # within the lease: its job may still come
+    export.created_at = utcnow() - timedelta(seconds=app.config["EXPORT_LEASE_SECONDS"] + 5)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["exports", "cleanup"])
+    assert "asked again for 1 stalled build" in result.output, result.output
+    jobs.run_committed()
+    db.session.refresh(export), db.session.refresh(fresh)
+    assert export.status == ExportStatus.READY and fresh.status == ExportStatus.PENDING
+    assert len(stored_files(file_store)) == 1
+
+
 def test_nobody_else_sees_or_downloads_an_export(db, make, login_as):
     owner, other = make.user(), make.user()
     export = ask(db, owner)
