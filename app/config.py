@@ -64,6 +64,8 @@ class Config:
     # Former public keys (base64, comma-separated) that `certificates verify` still accepts
     CERTIFICATE_VERIFY_KEYS = os.environ.get("CERTIFICATE_VERIFY_KEYS", "")
 
+    # smtp | directory (app/mail/transports.py); unset: smtp when MAIL_SERVER is set, else directory
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT")
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # unset: mails are written to instance/mail/
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
@@ -187,6 +189,11 @@ class Config:
             raise ConfigError("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too.")
         if not app.config.get("MAIL_DIR"):
             app.config["MAIL_DIR"] = str(instance / "mail")
+        transport = (app.config.get("MAIL_TRANSPORT") or "").lower()
+        if transport not in {"", "smtp", "directory"}:  # the names in app/mail/transports.py
+            raise ConfigError(f"MAIL_TRANSPORT must be 'smtp' or 'directory', not {transport!r}.")
+        if transport == "smtp" and not app.config.get("MAIL_SERVER"):
+            raise ConfigError("MAIL_TRANSPORT=smtp needs MAIL_SERVER.")
         if not app.config.get("SECRET_KEY"):
             if app.config["ENV_NAME"] == "production":
                 raise ConfigError("SECRET_KEY must be set in production (APP_ENV=production).")

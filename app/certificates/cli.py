@@ -17,8 +17,8 @@ EXIT_CODES = {"valid": 0, "tampered": 1, "unknown key": 2, "unsigned": 3}
 @click.option("--output", "-o", type=click.Path(path_type=Path), required=True)
 def render_command(number: str, output: Path) -> None:
     """Render the issued certificate NUMBER to a PDF file."""
-    from app.certificates.models import Certificate
     from app.certificates.documents import render_pdf
+    from app.certificates.models import Certificate
     from app.extensions import db
 
     certificate = db.session.scalar(select(Certificate).where(Certificate.number == number))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.certificates.models import Certificate, CertificateAsset, CertificateStatus
-from app.certificates.pdf import render_certificate
+from app.certificates.pdf.render import render_certificate
 from app.cohorts.models import Cohort, Enrolment
 from app.extensions import db
 from app.mail.services import AttachmentError

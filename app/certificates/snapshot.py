@@ -12,8 +12,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from app.certificates.designs import add_asset, design_snapshot
 from app.certificates.models import CertificateAsset
-from app.certificates.pdf import add_asset, design_snapshot
 from app.certificates.verification import verification_url
 from app.cohorts.models import Enrolment
 from app.db import add_unless_duplicate

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
-
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
+from app import clock
 from app.accounts.models import User
 from app.cohorts import exports, matrix, queries
 from app.cohorts.access import can_manage_cohort
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
-from app.db import utcnow
 from app.exports.services import Built, ExportError, Kind, register
 from app.extensions import db
 from app.regions import district
@@ -32,7 +30,7 @@ def status_labels() -> dict[str, str]:
 def matrix_view(cohort: Cohort, args) -> tuple:
     """The matrix as the page (or an export of it) shows it, from the page's query arguments."""
     columns, rows = queries.progress_matrix(cohort)
-    now = utcnow()
+    now = clock.now()
     only_inactive = args.get("filter") == "inactive"
     shown = matrix.filter_rows(rows, now, INACTIVE_DAYS if only_inactive else None)
     if args.get("status") in status_labels():
@@ -65,7 +63,7 @@ def export_table(cohort: Cohort, args) -> list[list]:
 def filename(cohort: Cohort, extension: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", cohort.name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower() or "kohorte"
-    return f"fortschritt-{slug}-{datetime.now():%Y-%m-%d}.{extension}"
+    return f"fortschritt-{slug}-{clock.today():%Y-%m-%d}.{extension}"
 
 
 def row_estimate(cohort: Cohort) -> int:

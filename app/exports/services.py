@@ -19,9 +19,8 @@ from typing import IO, Callable
 from flask import current_app
 from sqlalchemy import and_, delete, or_, select, update
 
-from app import jobs
+from app import clock, jobs
 from app.accounts.models import User
-from app.db import utcnow
 from app.exports.models import Export, ExportStatus
 from app.extensions import db
 from app.files import StorageUnavailable, get_store
@@ -131,7 +130,7 @@ def is_stale(export: Export) -> bool:
     if export.status not in (ExportStatus.PENDING, ExportStatus.RUNNING):
         return False
     last = export.heartbeat_at or export.created_at
-    return last < utcnow() - timedelta(seconds=_lease())
+    return last < clock.now() - timedelta(seconds=_lease())
 
 
 def recent_exports(user: User, limit: int = 50) -> list[Export]:
@@ -161,7 +160,7 @@ def _lease() -> int:
 def claim(export_id: int) -> str | None:
     """pending → running (or a stale running row taken over) in one UPDATE; the token if this
     run got it, None if another run holds it or there is nothing to do."""
-    token, now = secrets.token_hex(16), utcnow()
+    token, now = secrets.token_hex(16), clock.now()
     result = db.session.execute(
         update(Export)
         .where(Export.id == export_id, or_(
@@ -192,7 +191,7 @@ class _Progress:
         if done - self.last_done < self.every and now - self.last_time < self.seconds and done != total:
             return
         self.last_done, self.last_time = done, now
-        values = {"done": done, "heartbeat_at": utcnow()}
+        values = {"done": done, "heartbeat_at": clock.now()}
         if total is not None:
             values["total"] = total
         result = db.session.execute(update(Export).where(Export.id == self.export_id, Export.claim == self.token)
@@ -254,9 +253,9 @@ def _build(export_id: int, token: str) -> str:
             code = exc.code if isinstance(exc, ExportError) else "storage" if isinstance(exc, StorageUnavailable) else "internal"
             if code == "internal" or code == "storage":
                 current_app.logger.exception("export %s (%s) failed", export_id, export.kind)
-            _finish(export_id, token, status=ExportStatus.FAILED, error=code, finished_at=utcnow(), claim=None)
+            _finish(export_id, token, status=ExportStatus.FAILED, error=code, finished_at=clock.now(), claim=None)
             return "failed"
-    now = utcnow()
+    now = clock.now()
     hours = int(current_app.config.get("EXPORT_RETENTION_HOURS") or 72)
     total = db.session.scalar(select(Export.total).where(Export.id == export_id))
     won = _finish(export_id, token, status=ExportStatus.READY, file_key=stored.key, size=stored.size,
@@ -279,7 +278,7 @@ def requeue_stale() -> int:
     """Builds pending or running without a sign of life for longer than the lease — their job was
     lost (an in-process job when the server stopped) or their worker died — are enqueued again;
     the claim lets only one run through."""
-    limit = utcnow() - timedelta(seconds=_lease())
+    limit = clock.now() - timedelta(seconds=_lease())
     stale = list(db.session.scalars(select(Export.id).where(
         or_(and_(Export.status == ExportStatus.PENDING, Export.created_at < limit, Export.heartbeat_at.is_(None)),
             and_(Export.status.in_((ExportStatus.PENDING, ExportStatus.RUNNING)), Export.heartbeat_at < limit)))))
@@ -292,7 +291,7 @@ def requeue_stale() -> int:
 def delete_expired() -> int:
     """Deletes the files past expires_at (the row stays as history, "abgelaufen") and forgets rows
     older than HISTORY_DAYS that hold no file; returns the number of files deleted."""
-    now, store, deleted = utcnow(), get_store(), 0
+    now, store, deleted = clock.now(), get_store(), 0
     expired = db.session.execute(select(Export.id, Export.file_key).where(
         Export.status == ExportStatus.READY, Export.expires_at < now)).all()
     for export_id, key in expired:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app import clock
 from app.accounts.models import User
 from app.assignments.models import Submission, SubmissionFile
 from app.audit import services as audit
 from app.cohorts.models import Enrolment
-from app.db import utcnow
 from app.exports.services import Built, Kind, register
 from app.extensions import db
 from app.files import get_store
@@ -35,7 +35,7 @@ def build(user: User, params: dict, target, progress) -> Built:
     export.write_zip(document, get_store(), target, progress)
     audit.record("data_exported", actor=user, obj=user, files=sum(
         len(s["draft_files"]) + sum(len(v["files"]) for v in s["versions"]) for s in document["submissions"]))
-    return Built(f"meine-daten-{utcnow().date().isoformat()}.zip", "application/zip")
+    return Built(f"meine-daten-{clock.today().isoformat()}.zip", "application/zip")
 
 
 def subscribe() -> None:

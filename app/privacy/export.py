@@ -10,6 +10,7 @@ from typing import IO
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
+from app import clock
 from app.accounts.models import LoginSession, PasswordResetToken, User
 from app.api.models import ApiToken
 from app.assignments.models import Submission, SubmissionFile
@@ -18,7 +19,6 @@ from app.audit.models import AuditEvent
 from app.catalogue.models import Assignment, Course, Lesson, Module, Quiz
 from app.certificates.models import Certificate
 from app.cohorts.models import Enrolment, Invitation
-from app.db import utcnow
 from app.directory.models import DirectoryEntry
 from app.discussions.models import DiscussionPost, DiscussionSetting, DiscussionThread, PostReport
 from app.events import account_exporting
@@ -118,7 +118,7 @@ def collect(user: User) -> dict:
     ).all()
     document = {
         "format": FORMAT,
-        "exported_at": _iso(utcnow()),
+        "exported_at": _iso(clock.now()),
         "account": {
             "id": user.id, "email": user.email, "name": user.name, "role": user.role.value, "locale": user.locale,
             "active": user.active, "created_at": _iso(user.created_at),

@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 
+from app import clock
 from app.accounts.models import LoginSession, PasswordResetToken, Role, User
 from app.accounts.passwords import verify_password
 from app.accounts.services import end_all_sessions
@@ -27,7 +28,6 @@ from app.assignments.models import Grading, Submission, SubmissionFile, Submissi
 from app.files import FileStore
 from app.audit import services as audit
 from app.cohorts.models import Enrolment, EnrolmentStatus, Invitation, cohort_trainers
-from app.db import utcnow
 from app.directory.models import DirectoryEntry
 from app.discussions.models import DiscussionPost, DiscussionSetting, DiscussionThread, PostReport
 from app.errors import DomainError
@@ -184,7 +184,7 @@ def purge_tokens(now: datetime | None = None) -> PurgeResult:
     """Deletes expired password-reset tokens, expired or used cohort invitations and login sessions
     past their lifetime (PERMANENT_SESSION_LIFETIME): none of them can ever work again. Open,
     unexpired ones stay."""
-    now = now or utcnow()
+    now = now or clock.now()
     resets = db.session.execute(
         delete(PasswordResetToken).where(PasswordResetToken.expires_at < now).execution_options(synchronize_session=False)
     ).rowcount

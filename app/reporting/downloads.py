@@ -4,12 +4,13 @@ JSON; the build reads the scope again, so a Land taken from an agency user since
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from app import clock
 from app.accounts.models import User
 from app.admin.services import setting_enabled
 from app.audit import services as audit
@@ -50,7 +51,7 @@ def suppression_note() -> str:
 def source(f: queries.ReportFilter, uses_region_data: bool) -> list[tuple[str, str]]:
     lines = [
         (_("Quelle"), _("%(site)s, Auswertung der Qualifizierung Smart City Manager:in", site=current_app.config["SITE_NAME"])),
-        (_("Stand"), format_date(datetime.now().date(), "dd.MM.yyyy")),
+        (_("Stand"), format_date(clock.today(), "dd.MM.yyyy")),
         (_("Filter"), describe(f)),
         (_("Hinweis"), suppression_note()),
     ]
@@ -61,7 +62,7 @@ def source(f: queries.ReportFilter, uses_region_data: bool) -> list[tuple[str, s
 
 def filename(name: str, extension: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return f"smart-city-{slug}-{datetime.now():%Y-%m-%d}.{extension}"
+    return f"smart-city-{slug}-{clock.today():%Y-%m-%d}.{extension}"
 
 
 def register_total(f: queries.ReportFilter) -> int:

@@ -10,8 +10,8 @@ import yaml
 from sqlalchemy import func, select
 
 from app.certificates import signing
-from app.certificates.models import Certificate, CertificateAsset, CertificateStatus
 from app.certificates.documents import render_pdf
+from app.certificates.models import Certificate, CertificateAsset, CertificateStatus
 from app.certificates.services import issue_certificate, issue_if_eligible, reissue_certificate, revoke_certificate
 from app.certificates.verification import check_pdf, verification_status
 from app.errors import DomainError
