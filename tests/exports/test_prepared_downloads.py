@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import g
 from sqlalchemy import select, update
 
 from app.db import utcnow
@@ -165,9 +166,7 @@ def test_a_stale_pending_export_offers_a_retry(app, db, make, login_as):
     export = services.request_export(user, "tests.numbers", {"count": 2}, "Zahlen")
     export.created_at = utcnow() - timedelta(seconds=app.config["EXPORT_LEASE_SECONDS"] + 5)
     db.session.commit()
-    from app import jobs
-
-    jobs.run_committed.__globals__["g"].pop("scc_jobs_committed", None)  # the job was lost (server restarted)
+    g.pop("scc_jobs_committed", None)  # the job was lost (server restarted)
     browser = login_as(user)
     page = browser.get(f"/meine-downloads/{export.id}").get_data(as_text=True)
     assert "Die Erstellung kommt nicht voran." in page and "Erneut versuchen" in page
@@ -181,10 +180,10 @@ def test_cleanup_asks_again_for_a_build_whose_job_was_lost(app, db, make, file_s
 
     export = services.request_export(make.user(), "tests.numbers", {"count": 2}, "Zahlen")
     db.session.commit()
-    jobs.run_committed.__globals__["g"].pop("scc_jobs_committed", None)  # the job was lost (server restarted)
+    g.pop("scc_jobs_committed", None)  # the job was lost (server restarted)
     fresh = services.request_export(make.user(), "tests.numbers", {"count": 2}, "Zahlen")
     db.session.commit()
-    jobs.run_committed.__globals__["g"].pop("scc_jobs_committed", None)
+    g.pop("scc_jobs_committed", None)
     assert services.requeue_stale() == 0  # within the lease: its job may still come
     export.created_at = utcnow() - timedelta(seconds=app.config["EXPORT_LEASE_SECONDS"] + 5)
     db.session.commit()
