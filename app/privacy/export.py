@@ -240,13 +240,19 @@ def _file_entries(document: dict) -> list[dict]:
     return entries
 
 
-def write_zip(document: dict, store: FileStore, target: IO[bytes]) -> dict:
-    """Writes `daten.json` (the document from `collect`) and every uploaded file into `target`;
+def file_count(document: dict) -> int:
+    return len(_file_entries(document))
+
+
+def write_zip(document: dict, store: FileStore, target: IO[bytes], progress=None) -> dict:
+    """Writes `daten.json` (the document from `collect`) and every uploaded file into `target`
+    (calling progress(files written, files) when given);
     needs no database, so the caller can end its transaction first. A file missing from the store
     is marked `"missing": true` instead of failing the whole export; a store that cannot be
     reached fails it (StorageUnavailable), so no export claims files missing that are not."""
+    entries = _file_entries(document)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for entry in _file_entries(document):
+        for number, entry in enumerate(entries, start=1):
             key = entry.pop("_storage_key")
             try:
                 with store.open(key) as source, archive.open(entry["path_in_zip"], "w") as out:
@@ -257,6 +263,8 @@ def write_zip(document: dict, store: FileStore, target: IO[bytes]) -> dict:
             except (OSError, KeyError):
                 entry["missing"] = True
                 entry["path_in_zip"] = None
+            if progress is not None:
+                progress(number, len(entries))
         archive.writestr("daten.json", json.dumps(document, ensure_ascii=False, indent=2, default=str))
         archive.writestr("LIESMICH.txt", _readme())
     return document
