@@ -1,6 +1,6 @@
 """Jobs per second of the two Redis job queues the issue names, on Redis at 127.0.0.1:6379.
 
-    .venv/bin/python -m bench.jobs [--jobs 2000] [--redis redis://127.0.0.1:6379/15]
+    .venv/bin/python -m bench.jobs [--jobs 2000] [--redis redis://127.0.0.1:6379/13]
 
 Each library gets the same work: `--jobs` no-op jobs enqueued, then one worker process drains
 the queue; the figure is jobs done per second of draining (enqueueing is timed separately).
@@ -98,7 +98,7 @@ def _result_file(name: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=2000)
-    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"))
     parser.add_argument("--drain-dramatiq", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.drain_dramatiq:

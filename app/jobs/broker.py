@@ -131,7 +131,7 @@ class RedisBackend:
                 args=list(message.args[1]) if len(message.args) > 1 else [],
                 error=error if isinstance(error, str) else error[0],
                 failed_at=datetime.fromtimestamp(score / 1000, timezone.utc),
-                attempts=int(options.get("retries", 0)),
+                attempts=int(options.get("retries", 0)) + 1,  # the message kept is the last retry as queued
             ))
         return found
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 import smtplib
-from datetime import timedelta
+from datetime import timedelta, timezone
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
@@ -142,12 +142,12 @@ def claim_next(after_id: int = 0) -> tuple[int, str] | None:
             return mail_id, token
 
 
-def claimed_elsewhere() -> int:
-    """Undelivered rows another deliverer holds a live claim on (it may still be sending them)."""
-    now = utcnow()
+def claims_elsewhere():
+    """When the first live claim of another deliverer on an undelivered row ends (it may still be
+    sending that row); None if there is none."""
     return db.session.scalar(
-        select(func.count()).select_from(OutgoingMail).where(
-            OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS, OutgoingMail.claimed_until >= now
+        select(func.min(OutgoingMail.claimed_until)).where(
+            OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS, OutgoingMail.claimed_until >= utcnow()
         )
     )
 
@@ -227,8 +227,13 @@ def deliver_queued() -> None:
     deliverable; if another deliverer holds rows, asks the queue to try again later (a worker
     killed mid-send leaves its claim until MAIL_CLAIM_SECONDS have passed)."""
     deliver_pending(limit=1000)
-    if claimed_elsewhere():
-        raise MailClaimedElsewhere("mails claimed by another deliverer")
+    held_until = claims_elsewhere()
+    db.session.commit()
+    if held_until is not None:
+        if held_until.tzinfo is None:
+            held_until = held_until.replace(tzinfo=timezone.utc)
+        wait = max((held_until - utcnow()).total_seconds(), 0) + 0.5
+        raise MailClaimedElsewhere(f"mails claimed by another deliverer for {wait:.1f} s", delay=wait)
 
 
 jobs.periodic("mail.deliver", every=300)  # retries what the mail server did not take (was: cron)
