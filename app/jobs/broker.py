@@ -44,11 +44,12 @@ class FailedJob:
 
 
 class _Outcomes(Middleware):
-    """Counts each run's outcome per task in one Redis hash (the /metrics counters) and keeps a
-    failing run's error in the message, where the failed list shows it."""
+    """Counts each run's outcome per task in one Redis hash (the /metrics counters), and keeps
+    the error of a job's last run when the job goes to the failed list. First in the middleware
+    list, so it runs after Retries has decided (dramatiq calls the "after" hooks in reverse)."""
 
-    def __init__(self, key: str):
-        self.key = key
+    def __init__(self, key: str, errors_key: str):
+        self.key, self.errors_key = key, errors_key
 
     def after_process_message(self, broker, message, *, result=None, exception=None):
         task = str(message.args[0]) if message.args else "?"
@@ -58,9 +59,11 @@ class _Outcomes(Middleware):
             outcome = "postponed"
         else:
             outcome = "failed"
-            message.options["error"] = f"{type(exception).__name__}: {exception}"[:1000]
         try:
             broker.client.hincrby(self.key, f"{outcome}:{task}", 1)
+            if exception is not None and message.failed:  # retries used up: into the failed list
+                broker.client.hset(self.errors_key, message.options["redis_message_id"],
+                                   f"{type(exception).__name__}: {exception}"[:1000])
         except Exception:  # a counter must never decide a job's fate
             log.exception("cannot count the outcome of job %s", task)
 
@@ -74,16 +77,17 @@ class RedisBackend:
         self.app = app
         self.namespace = config["JOBS_NAMESPACE"]
         self.stats_key = f"{self.namespace}:__stats__"
+        self.errors_key = f"{self.namespace}:__failed_errors__"
         self.broker = RedisBroker(
             url=config["JOBS_REDIS_URL"],
             namespace=self.namespace,
             heartbeat_timeout=int(config["JOBS_HEARTBEAT_SECONDS"] * 1000),
             maintenance_chance=config["JOBS_MAINTENANCE_PER_MILLION"],
             middleware=[
+                _Outcomes(self.stats_key, self.errors_key),
                 AgeLimit(), TimeLimit(), ShutdownNotifications(), Callbacks(), Pipelines(),
                 Retries(max_retries=config["JOBS_MAX_RETRIES"], min_backoff=int(config["JOBS_MIN_BACKOFF_SECONDS"] * 1000),
                         max_backoff=int(config["JOBS_MAX_BACKOFF_SECONDS"] * 1000)),
-                _Outcomes(self.stats_key),
             ],
         )
         self.client = self.broker.client
@@ -117,19 +121,20 @@ class RedisBackend:
         entries = self.client.zrevrange(self._dead, 0, limit - 1, withscores=True)
         if not entries:
             return []
-        bodies = self.client.hmget(self._dead + ".msgs", [message_id for message_id, _score in entries])
+        ids = [message_id for message_id, _score in entries]
+        bodies = self.client.hmget(self._dead + ".msgs", ids)
+        errors = self.client.hmget(self.errors_key, ids)
         found = []
-        for (message_id, score), body in zip(entries, bodies):
+        for (message_id, score), body, error in zip(entries, bodies, errors):
             if body is None:
                 continue
             message = dramatiq.Message.decode(body)
             options = message.options
-            error = options.get("error") or (options.get("traceback") or "").strip().splitlines()[-1:] or [""]
             found.append(FailedJob(
                 id=message_id.decode() if isinstance(message_id, bytes) else message_id,
                 task=str(message.args[0]) if message.args else "?",
                 args=list(message.args[1]) if len(message.args) > 1 else [],
-                error=error if isinstance(error, str) else error[0],
+                error=error.decode() if error else "",
                 failed_at=datetime.fromtimestamp(score / 1000, timezone.utc),
                 attempts=int(options.get("retries", 0)) + 1,  # the message kept is the last retry as queued
             ))
@@ -142,6 +147,7 @@ class RedisBackend:
         if job is None or self.client.zrem(self._dead, failed_id) != 1:
             return None  # only the one who removed it queues it again
         self.client.hdel(self._dead + ".msgs", failed_id)
+        self.client.hdel(self.errors_key, failed_id)
         self.actor.send(job.task, job.args)
         return job
 
