@@ -72,3 +72,13 @@ def test_only_admins_see_the_page(app, db, make, login_as):
 def test_without_redis_the_page_says_where_jobs_run(app, db, make, login_as):
     page = login_as(make.user("admin")).get("/admin/auftraege").get_data(as_text=True)
     assert "im Webserver" in page and "Erneut versuchen" not in page
+
+
+def test_metrics_show_the_queue_and_the_failed_job(app, db, client, redis_jobs):
+    _fail_one_job(redis_jobs)
+    redis_jobs.actor.send("tests.fail_always", ["wartet"])  # no worker runs now: it waits
+    text = client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    assert "scc_jobs_redis_up 1.0" in text
+    assert 'scc_jobs_queued{state="waiting"} 1.0' in text
+    assert "scc_jobs_failed 1.0" in text
+    assert 'scc_jobs_runs_total{outcome="failed",task="tests.fail_always"} 1.0' in text
