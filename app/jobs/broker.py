@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import dramatiq
+import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Middleware, Pipelines, Retries, ShutdownNotifications, TimeLimit
 
@@ -79,7 +80,8 @@ class RedisBackend:
         self.stats_key = f"{self.namespace}:__stats__"
         self.errors_key = f"{self.namespace}:__failed_errors__"
         self.broker = RedisBroker(
-            url=config["JOBS_REDIS_URL"],
+            # Timeouts: a scrape of /metrics or a request's commit must not hang on an unreachable Redis
+            client=redis.Redis.from_url(config["JOBS_REDIS_URL"], socket_connect_timeout=5, socket_timeout=15),
             namespace=self.namespace,
             heartbeat_timeout=int(config["JOBS_HEARTBEAT_SECONDS"] * 1000),
             maintenance_chance=config["JOBS_MAINTENANCE_PER_MILLION"],

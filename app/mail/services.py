@@ -183,7 +183,8 @@ def deliver_one(mail_id: int, token: str) -> bool:
     try:
         mail = db.session.get(OutgoingMail, mail_id, populate_existing=True)
         message = build_message(mail)
-        message.replace_header("Message-ID", message_id(mail))
+        del message["Message-ID"]
+        message["Message-ID"] = message_id(mail)
         _commit_keeping_loaded()
         _send(message, mail)
     except Exception as exc:
