@@ -64,7 +64,7 @@ def main() -> None:
 
     from app import create_app
     from app.certificates.models import Certificate
-    from app.certificates.services import cohort_certificates, render_pdf, write_cohort_zip
+    from app.certificates.documents import cohort_certificates, render_pdf, write_cohort_zip
     from app.extensions import db
 
     with tempfile.TemporaryDirectory() as tmp:

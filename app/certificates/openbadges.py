@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.certificates import credential, statuslist
 from app.certificates.models import Certificate, CertificateStatus
-from app.certificates.services import known_public_keys, signing_key
+from app.certificates.keys import known_public_keys, signing_key
 from app.db import utcnow
 from app.extensions import db
 

@@ -14,10 +14,9 @@ from app.accounts.models import Role
 from app.certificates import access
 from app.certificates.forms import ActionForm, ReissueForm, RevokeForm
 from app.certificates.models import Certificate, CertificateStatus, CompletionApproval
-from app.certificates.services import (
-    cohort_certificates, filename, reissue_certificate, render_pdf, resend_certificate_mail, revoke_certificate,
-    verification_status, write_cohort_zip,
-)
+from app.certificates.documents import cohort_certificates, filename, render_pdf, write_cohort_zip
+from app.certificates.services import reissue_certificate, resend_certificate_mail, revoke_certificate
+from app.certificates.verification import verification_status
 from app.cohorts.models import Cohort, Enrolment
 from app.errors import DomainError
 from app.extensions import db, limiter

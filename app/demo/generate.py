@@ -337,7 +337,7 @@ def _reset_sequences() -> None:
 
 class CertificateWriter:
     """Certificates as the certificates feature issues them: a snapshot of the course (built once
-    per course with `app.certificates.services.snapshot`), the learner's name, a sequential number
+    per course with `app.certificates.snapshot.snapshot`), the learner's name, a sequential number
     per prefix and year continuing the real counter, an unguessable code, an Ed25519 signature."""
 
     def __init__(self, shapes: list[CourseShape], seed: int):
@@ -352,7 +352,7 @@ class CertificateWriter:
         if shape.id not in self.templates:
             from app.accounts.models import User
             from app.catalogue.models import Course
-            from app.certificates.services import _store_assets, snapshot
+            from app.certificates.snapshot import snapshot, store_assets
             from app.cohorts.models import Cohort, Enrolment
 
             course = db.session.get(Course, shape.id)
@@ -361,7 +361,7 @@ class CertificateWriter:
             for obj in (stand_in, stand_in.user, stand_in.cohort):  # a stand-in, never to be saved
                 if obj in db.session:
                     db.session.expunge(obj)
-            _store_assets(assets)
+            store_assets(assets)
             self.templates[shape.id] = data
         return self.templates[shape.id]
 
@@ -378,7 +378,9 @@ class CertificateWriter:
     def add(self, shape: CourseShape, enrolment_id: int, name: str, issued_at: datetime, cohort_name: str) -> None:
         from app.certificates import signing
         from app.certificates.models import Certificate, CertificateStatus
-        from app.certificates.services import _add_years, signing_key, verification_url
+        from app.certificates.keys import signing_key
+        from app.certificates.services import _add_years
+        from app.certificates.verification import verification_url
 
         if self.next_id is None:
             self.next_id = _next_id(Certificate)

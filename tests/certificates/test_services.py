@@ -11,10 +11,9 @@ from sqlalchemy import func, select
 
 from app.certificates import signing
 from app.certificates.models import Certificate, CertificateAsset, CertificateStatus
-from app.certificates.services import (
-    check_pdf, issue_certificate, issue_if_eligible, reissue_certificate, render_pdf, revoke_certificate,
-    verification_status,
-)
+from app.certificates.documents import render_pdf
+from app.certificates.services import issue_certificate, issue_if_eligible, reissue_certificate, revoke_certificate
+from app.certificates.verification import check_pdf, verification_status
 from app.errors import DomainError
 from app.mail.models import OutgoingMail
 from app.mail.services import deliver_pending
@@ -198,7 +197,7 @@ def test_production_refuses_to_issue_without_a_signing_key(db, make, app):
 
 
 def test_development_generates_a_key_once_into_the_instance_folder(app, tmp_path):
-    from app.certificates.services import _instance_signing_key
+    from app.certificates.keys import _instance_signing_key
 
     first = _instance_signing_key(tmp_path)
     assert (tmp_path / "certificate_signing_key").stat().st_mode & 0o777 == 0o600
