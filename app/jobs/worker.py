@@ -49,7 +49,6 @@ def run_worker(app, threads: int | None = None, schedule: bool | None = None) ->
     backend = app.extensions.get("scc_jobs")
     if backend is None:
         raise RuntimeError("no job queue configured: set REDIS_URL (or JOBS_REDIS_URL)")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     dramatiq.set_broker(backend.broker)
     worker = dramatiq.Worker(backend.broker, worker_threads=threads or app.config["JOBS_WORKER_THREADS"], worker_timeout=250)
     stop = threading.Event()
