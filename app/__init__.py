@@ -95,10 +95,13 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from app.templating import register_templating
 
     register_templating(app)
-    app.after_request(mail.deliver_after_response)
     from app import jobs
+    from app.assignments import tasks as assignment_tasks  # noqa: F401  (registers background tasks)
+    from app.jobs.cli import worker_command
+    from app.privacy import tasks as privacy_tasks  # noqa: F401
 
-    jobs.init_app(app)
+    jobs.init_app(app)  # in-process, or the Redis queue when REDIS_URL is set
+    app.cli.add_command(worker_command)
     from app.catalogue.reload import register_reloader
 
     register_reloader(app)

@@ -73,6 +73,27 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Smart City Campus <no-reply@localhost>")
     MAIL_DIR = os.environ.get("MAIL_DIR")  # default: <instance>/mail
+    # A deliverer's claim on an outbox row: nobody else sends it meanwhile (app/mail/services.py)
+    MAIL_CLAIM_SECONDS = int(os.environ.get("MAIL_CLAIM_SECONDS", "120"))
+
+    # Background jobs (app/jobs): unset = in-process after the response, as `make run` needs it.
+    # Set (redis://host:6379/0): jobs go to Redis and `flask --app wsgi worker` runs them.
+    REDIS_URL = os.environ.get("REDIS_URL")
+    JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL")  # default: REDIS_URL
+    JOBS_NAMESPACE = os.environ.get("JOBS_NAMESPACE", "scc")  # prefix of every Redis key of the queue
+    JOBS_MAX_RETRIES = int(os.environ.get("JOBS_MAX_RETRIES", "5"))  # then the job is in the failed list
+    JOBS_MIN_BACKOFF_SECONDS = float(os.environ.get("JOBS_MIN_BACKOFF_SECONDS", "10"))  # doubles per retry
+    JOBS_MAX_BACKOFF_SECONDS = float(os.environ.get("JOBS_MAX_BACKOFF_SECONDS", "900"))
+    JOBS_WORKER_THREADS = int(os.environ.get("JOBS_WORKER_THREADS", "4"))
+    # A job running longer is stopped and retried (dramatiq's default is 10 minutes; a prepared
+    # download of a whole Land's register may take longer on a small worker)
+    JOBS_TIME_LIMIT_SECONDS = float(os.environ.get("JOBS_TIME_LIMIT_SECONDS", "3600"))
+    # A worker silent this long counts as dead: its unfinished jobs go back to the queue
+    JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "60"))
+    # How often (per million Redis commands of the workers) that check for dead workers runs
+    JOBS_MAINTENANCE_PER_MILLION = int(os.environ.get("JOBS_MAINTENANCE_PER_MILLION", "10000"))
+    # The worker fires the periodic jobs (mail retries, digest, clean-ups); one per tick across all workers
+    JOBS_SCHEDULER = _bool("JOBS_SCHEDULER", True)
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -187,6 +208,8 @@ class Config:
             raise ConfigError(f"METRICS_ALLOW_IPS: {exc}") from None
         if app.config.get("OIDC_ISSUER") and not (app.config.get("OIDC_CLIENT_ID") and app.config.get("OIDC_CLIENT_SECRET")):
             raise ConfigError("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too.")
+        if not app.config.get("JOBS_REDIS_URL") and app.config.get("REDIS_URL"):
+            app.config["JOBS_REDIS_URL"] = app.config["REDIS_URL"]
         if not app.config.get("MAIL_DIR"):
             app.config["MAIL_DIR"] = str(instance / "mail")
         transport = (app.config.get("MAIL_TRANSPORT") or "").lower()
@@ -207,6 +230,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    REDIS_URL = None  # the tests that want the Redis queue set it themselves (tests/jobs)
+    JOBS_REDIS_URL = None
     FILE_STORAGE_URL = None  # the tests that want S3 start their own server (tests/s3server.py)
     FILE_DOWNLOAD_REDIRECT = "stream"
     RATELIMIT_STORAGE_URI = "memory://"

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, SubmitField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, SubmitField
+from wtforms.validators import DataRequired, Length
 
 from app.accounts.forms import land_choices
 from app.cohorts.forms import CheckboxList
@@ -42,3 +43,10 @@ class SettingsForm(FlaskForm):
 class CourseImportForm(FlaskForm):
     validate_only = SubmitField(_l("Nur prüfen"))
     run_import = SubmitField(_l("Prüfen und importieren"))
+
+
+class RetryJobForm(FlaskForm):
+    """One per failed job; the job's id in the failed list rides along."""
+
+    job_id = HiddenField(validators=[DataRequired(), Length(max=64)])
+    submit_retry = SubmitField(_l("Erneut versuchen"))

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from app import navigation
 from app.accounts.models import Role, User
 from app.admin import services
-from app.admin.forms import ActiveForm, CourseImportForm, LandsForm, RoleForm, SettingsForm
+from app.admin.forms import ActiveForm, CourseImportForm, LandsForm, RetryJobForm, RoleForm, SettingsForm
 from app.admin.models import AgencyScope
 from app.errors import DomainError
 from app.extensions import db
@@ -21,6 +21,7 @@ from app.security import role_required
 bp = Blueprint("admin", __name__)
 navigation.register("admin.users", lambda: _("Benutzer"), {"admin"}, order=70)
 navigation.register("admin.courses", lambda: _("Kursimport"), {"admin"}, order=75)
+navigation.register("admin.jobs", lambda: _("Hintergrundaufträge"), {"admin"}, order=80)
 navigation.register("admin.settings", lambda: _("Einstellungen"), {"admin"}, order=85)
 PAGE_SIZE = 50
 
@@ -125,3 +126,29 @@ def courses():
 
     imported = db.session.scalars(select(Course).order_by(Course.title)).all()
     return render_template("admin/courses.html", form=form, path=path, result=result, imported=imported)
+
+
+@bp.route("/admin/auftraege", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def jobs():
+    """Background jobs that failed JOBS_MAX_RETRIES times (the Redis queue's failed list), each
+    with "Erneut versuchen". Without Redis, jobs run in the web server and no list exists."""
+    from app.audit import services as audit
+    from app.jobs import backend_for
+
+    backend = backend_for(current_app)
+    form = RetryJobForm()
+    if backend is not None and form.validate_on_submit():
+        job = backend.requeue(form.job_id.data)
+        if job is None:
+            flash(_("Dieser Auftrag steht nicht mehr in der Liste – er wurde wohl schon erneut gestartet."), "info")
+        else:
+            audit.record("job_retried", actor=current_user, object_type="job", object_id=job.task, args=job.args, error=job.error)
+            db.session.commit()
+            flash(_("Der Auftrag „%(task)s“ wurde erneut in die Warteschlange gestellt.", task=job.task), "success")
+        return redirect(url_for("admin.jobs"))
+    if request.method == "POST":
+        abort(400)
+    failed = backend.failed() if backend is not None else []
+    stats = backend.stats() if backend is not None else None
+    return render_template("admin/jobs.html", backend=backend, failed=failed, stats=stats, form=form)

@@ -32,6 +32,7 @@ ACTIONS = {
     "discussion_moderated": "Diskussion moderiert",
     "directory_consent_given": "Eintrag im Netzwerk freigegeben",
     "directory_consent_withdrawn": "Eintrag im Netzwerk zurückgezogen",
+    "job_retried": "Hintergrundauftrag erneut gestartet",
 }
 
 

@@ -10,7 +10,7 @@ cli = AppGroup("exports", help="Prepared downloads (Meine Downloads).")
 @cli.command("cleanup")
 def cleanup_command() -> None:
     """Delete the files of prepared downloads past EXPORT_RETENTION_HOURS and ask again for builds
-    that stalled (run it hourly, or let the job scheduler run the task exports.cleanup)."""
+    that stalled (run it hourly from cron; with the job queue the worker runs the task exports.cleanup every hour)."""
     from app.exports.services import cleanup
 
     deleted, requeued = cleanup()

@@ -274,6 +274,9 @@ def cleanup() -> tuple[int, int]:
     return delete_expired(), requeue_stale()
 
 
+jobs.periodic("exports.cleanup", every=3600, offset=15 * 60)  # with the job queue: no cron needed
+
+
 def requeue_stale() -> int:
     """Builds pending or running without a sign of life for longer than the lease — their job was
     lost (an in-process job when the server stopped) or their worker died — are enqueued again;

@@ -13,43 +13,29 @@ context with its own session; it commits its own work. It must be safe to run tw
 retries a job whose worker died halfway, so a task claims its work in the database (an outbox
 row, an export row) and a second run finds nothing left to do.
 
-Where a task runs is the backend's business: in-process by default, so `make run` needs nothing
-more — after the response inside a request, and outside one (CLI commands, tests) when the code
-calls `run_committed()` or the application context ends. A job enqueued in a transaction that
-rolls back never runs.
+Where a task runs is the backend's business:
+- in-process by default, so `make run` needs nothing more — after the response inside a request,
+  and outside one (CLI commands, tests) when the code calls `run_committed()` or the application
+  context ends;
+- on a Redis queue (dramatiq, app/jobs/broker.py) when REDIS_URL (or JOBS_REDIS_URL) is set:
+  pushed to Redis after the commit, run by `flask --app wsgi worker` processes, retried with
+  backoff, and after JOBS_MAX_RETRIES failures kept in the failed list (admin page "Hintergrundaufträge").
+A job enqueued in a transaction that rolls back never runs.
+
+A task that finds its work held by someone else raises RetryLater: the queue tries again later
+(in-process, the job ends quietly; whoever holds the work finishes it).
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Callable
 
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-TASKS: dict[str, Callable[..., object]] = {}
+from app.jobs.registry import PERIODIC, TASKS, Job, Periodic, RetryLater, periodic, run, task  # noqa: F401  (the API)
 
 _PENDING = "scc_jobs_pending"
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str
-    args: tuple = field(default_factory=tuple)
-
-
-def task(name: str) -> Callable[[Callable[..., object]], Callable[..., object]]:
-    """Registers a function as the task `name` (unique across the app)."""
-
-    def register(function: Callable[..., object]) -> Callable[..., object]:
-        existing = TASKS.get(name)
-        if existing is not None and existing is not function and existing.__qualname__ != function.__qualname__:
-            raise ValueError(f"task {name!r} is registered twice")
-        TASKS[name] = function
-        return function
-
-    return register
 
 
 def enqueue(name: str, *args) -> Job:
@@ -68,9 +54,16 @@ def enqueue(name: str, *args) -> Job:
     return job
 
 
-def run(job: Job) -> object:
-    """Runs one job in the current application context (what a worker does with a job)."""
-    return TASKS[job.name](*job.args)
+def enqueue_once(name: str, *args) -> Job:
+    """Like enqueue, unless the same job already waits for the current transaction's commit
+    (a request that queues ten mails needs one delivery job)."""
+    from app.extensions import db
+
+    job = Job(name, tuple(args))
+    for waiting, _transaction in db.session().info.get(_PENDING, ()):
+        if waiting == job:
+            return waiting
+    return enqueue(name, *args)
 
 
 def run_in_process(jobs: list[Job]) -> None:
@@ -81,6 +74,8 @@ def run_in_process(jobs: list[Job]) -> None:
         with app.app_context():
             try:
                 run(job)
+            except RetryLater as exc:
+                app.logger.info("job %s%r left for later: %s", job.name, job.args, exc)
             except Exception:
                 from app.extensions import db
 
@@ -89,6 +84,10 @@ def run_in_process(jobs: list[Job]) -> None:
 
 
 def _dispatch(jobs: list[Job]) -> None:
+    backend = current_app.extensions.get("scc_jobs")
+    if backend is not None:
+        backend.send_all(jobs)
+        return
     # The session that just committed cannot run SQL inside its after_commit event: the jobs
     # wait in `g` for the end of the response, or for run_committed()/the end of the app context.
     g.setdefault("scc_jobs_committed", []).extend(jobs)
@@ -147,6 +146,16 @@ def _run_at_teardown(exc) -> None:
         run_committed()
 
 
+def backend_for(app):
+    """The Redis backend of `app`, or None when jobs run in-process."""
+    return app.extensions.get("scc_jobs")
+
+
 def init_app(app) -> None:
+    if app.config.get("JOBS_REDIS_URL"):
+        from app.jobs.broker import RedisBackend
+
+        app.extensions["scc_jobs"] = RedisBackend(app)
+        return
     app.after_request(run_after_response)
     app.teardown_appcontext(_run_at_teardown)

@@ -26,3 +26,7 @@ class OutgoingMail(db.Model):
     # References to attachments, rendered when the mail is sent (e.g. [{"kind": "certificate",
     # "id": 7}]): the queue stays small and a document is never stored twice.
     attachments: Mapped[list | None] = mapped_column(JSON)
+    # A deliverer claims the row before sending (app/mail/services.py, claim_next): until
+    # claimed_until nobody else sends it; only the claim_token's holder marks it sent.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))

@@ -10,7 +10,7 @@ import os
 from datetime import timezone
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, disable_created_metrics, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import case, func, select
 
 from app import clock
@@ -86,6 +86,37 @@ class DatabaseCollector:
         yield from _pool_metrics()
 
 
+class JobsCollector:
+    """The Redis job queue (only when REDIS_URL is set): jobs by state, the failed list, and the
+    runs per task and outcome, counted by the workers in Redis (so they add up across workers
+    and survive a worker's restart)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def collect(self):
+        up = GaugeMetricFamily("scc_jobs_redis_up", "1 if the job queue's Redis answered.")
+        try:
+            stats = self.backend.stats()
+        except Exception:
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        queued = GaugeMetricFamily("scc_jobs_queued", "Jobs in the queue: waiting, running (fetched by a worker), delayed (waiting for a retry).",
+                                   labels=("state",))
+        for state in ("waiting", "running", "delayed"):
+            queued.add_metric([state], stats[state])
+        yield queued
+        yield GaugeMetricFamily("scc_jobs_failed", "Jobs in the failed list (retries used up; admin page Hintergrundaufträge).", value=stats["failed"])
+        runs = CounterMetricFamily("scc_jobs_runs", "Job runs by task and outcome (processed, failed, postponed: retry asked for).",
+                                   labels=("task", "outcome"))
+        for (outcome, task), count in sorted(stats["outcomes"].items()):
+            runs.add_metric([task, outcome], count)
+        yield runs
+
+
 def _pool_metrics():
     """This process's SQLAlchemy connection pool (in multiprocess mode: the worker that answered)."""
     pool = db.engine.pool
@@ -109,4 +140,9 @@ def exposition() -> tuple[bytes, str]:
         base = generate_latest(REGISTRY)
     scraped = CollectorRegistry(auto_describe=False)
     scraped.register(DatabaseCollector())
+    from flask import current_app
+
+    backend = current_app.extensions.get("scc_jobs")
+    if backend is not None:
+        scraped.register(JobsCollector(backend))
     return base + generate_latest(scraped), CONTENT_TYPE_LATEST

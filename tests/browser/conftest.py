@@ -214,27 +214,13 @@ class LiveApp:
         from tests.conftest import read_mails
 
         deadline = time.monotonic() + timeout
-        delivered_here = False
         while True:
             found = [m for m in read_mails(self.app) if m["To"] == recipient and subject in str(m["Subject"])]
             if len(found) >= count:
                 return found
             if time.monotonic() > deadline:
-                if delivered_here:
-                    raise AssertionError(f"expected {count} mail(s) to {recipient} about {subject!r}, found {len(found)}")
-                # In full parallel runs the server's delivery after the response was now and then
-                # not done within the timeout (cause not found; tests/core/test_mail.py covers that
-                # delivery). The mail must still be queued and deliverable: deliver the queue once,
-                # as `flask mail deliver` from cron would, and look again.
-                self._deliver_queue()
-                delivered_here, deadline = True, time.monotonic() + 1
+                raise AssertionError(f"expected {count} mail(s) to {recipient} about {subject!r}, found {len(found)}")
             time.sleep(0.1)
-
-    def _deliver_queue(self) -> None:
-        from app.mail.services import deliver_pending
-
-        with self.app.app_context():
-            deliver_pending()
 
 
 @pytest.fixture(scope="session")

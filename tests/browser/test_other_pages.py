@@ -159,7 +159,7 @@ def test_pages_of_an_admin(open_page, world, login_state, check):
     page = open_page(login_state("admin"))
     check_all(page, check, [
         "/admin/benutzer", f"/admin/benutzer/{world['agnes']}", f"/admin/benutzer/{world['paula']}", "/admin/einstellungen",
-        "/admin/protokoll", f"/admin/benutzer/{world['otto']}/loeschen", "/netzwerk", "/api-zugang",
+        "/admin/protokoll", "/admin/auftraege", f"/admin/benutzer/{world['otto']}/loeschen", "/netzwerk", "/api-zugang",
     ])
 
 

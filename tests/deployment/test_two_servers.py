@@ -1,7 +1,8 @@
-"""Two gunicorn app servers on different ports, one PostgreSQL database, Redis for rate limits,
-the files in a shared directory or (second run) in S3 (moto_server on 127.0.0.1): a session
-started on one is valid on the other, a file uploaded through one is served by the other, and
-the login rate limit counts across both."""
+"""Two gunicorn app servers on different ports, one worker (`flask --app wsgi worker`), one
+PostgreSQL database, Redis for rate limits and the job queue, the files in a shared directory or
+(second run) in S3 (moto_server on 127.0.0.1): a session started on one is valid on the other, a
+file uploaded through one is served by the other, the login rate limit counts across both, and a
+mail queued on one is delivered by the worker (docs/deployment.md, "Two app servers and a worker")."""
 from __future__ import annotations
 
 import http.cookiejar
@@ -22,6 +23,8 @@ from tests.databases import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# The job queue in its own database (the rate-limit tests flush 15), under a namespace per run
+JOBS_REDIS_URL = os.environ.get("TEST_JOBS_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def _redis_available() -> bool:
@@ -107,6 +110,14 @@ with app.app_context():
 ASSIGNMENT = "/kurse/kurz-kurs/02-abschluss/aufgaben/reflexion"
 
 
+class Servers(list):
+    """The app servers' base URLs (unpack them), and the run's folder (`tmp`: mail, worker.log)."""
+
+    def __init__(self, urls, tmp: Path):
+        super().__init__(urls)
+        self.tmp = tmp
+
+
 @pytest.fixture(scope="module", params=["shared directory", "s3"])
 def servers(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("two-servers")
@@ -129,7 +140,16 @@ def servers(request, tmp_path_factory):
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
+    namespace = f"scc-deploy-{worker_id(request)}-{os.getpid()}"
+    # The app servers queue jobs in Redis and deliver nothing themselves (their MAIL_DIR stays
+    # empty); the worker delivers into its own MAIL_DIR.
+    env.update(JOBS_REDIS_URL=JOBS_REDIS_URL, JOBS_NAMESPACE=namespace, MAIL_DIR=str(tmp / "mail-app-servers"))
     processes, urls = [], []
+    worker_log = open(tmp / "worker.log", "wb")
+    processes.append(subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env={**env, "MAIL_DIR": str(tmp / "mail")},
+        stdout=worker_log, stderr=subprocess.STDOUT,
+    ))
     for _ in range(2):
         port = free_port()
         processes.append(subprocess.Popen(
@@ -147,10 +167,13 @@ def servers(request, tmp_path_factory):
                 time.sleep(0.2)
         else:
             pytest.fail(f"{base} did not start")
-    yield urls
+    yield Servers(urls, tmp)
     for process in processes:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)
+    jobs_redis = redis.Redis.from_url(JOBS_REDIS_URL)
+    for key in jobs_redis.scan_iter(f"{namespace}:*"):
+        jobs_redis.delete(key)
 
 
 def login(client: Client, base: str, password: str = "ein-sicheres-passwort") -> int:
@@ -202,3 +225,22 @@ def test_a_file_uploaded_through_one_server_is_downloaded_from_the_other(servers
         sizes = [item["Size"] for bucket in s3.list_buckets()["Buckets"]
                  for item in s3.list_objects_v2(Bucket=bucket["Name"], Prefix="dateien/").get("Contents", [])]
         assert len(content) in sizes
+
+
+def test_a_mail_queued_on_one_server_is_delivered_by_the_worker(servers):
+    first, _second = servers
+    client = Client()
+    client.request(f"{first}/passwort-vergessen")
+    status, _ = client.post(f"{first}/passwort-vergessen", {"email": "learner@example.org"})
+    assert status == 302
+    folder = servers.tmp
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        mails = [m for m in (folder / "mail").glob("*.eml") if "learner@example.org" in m.read_text(errors="replace")]
+        if mails:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the worker did not deliver the mail within 30 s:\n" + (folder / "worker.log").read_text(errors="replace")[-3000:])
+    assert "/passwort-neu/" in mails[-1].read_text(errors="replace")
+    assert not list((folder / "mail-app-servers").glob("*.eml"))  # the app servers delivered nothing themselves

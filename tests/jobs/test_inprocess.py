@@ -63,3 +63,30 @@ def test_a_failing_job_does_not_stop_the_next(db, caplog):
     jobs.run_committed()
     assert RAN == [(5,)]
     assert "tests.fail" in caplog.text
+
+
+def test_enqueue_once_gives_one_job_per_transaction(db):
+    jobs.enqueue_once("tests.record", 6)
+    jobs.enqueue_once("tests.record", 6)
+    jobs.enqueue_once("tests.record", 7)  # other arguments: another job
+    db.session.commit()
+    jobs.enqueue_once("tests.record", 6)  # a new transaction: a new job
+    db.session.commit()
+    jobs.run_committed()
+    assert RAN == [(6,), (7,), (6,)]
+
+
+def test_a_job_asking_to_be_retried_later_ends_quietly_in_process(db, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    @jobs.task("tests.later")
+    def later() -> None:
+        raise jobs.RetryLater("held by another runner")
+
+    jobs.enqueue("tests.later")
+    jobs.enqueue("tests.record", 8)
+    db.session.commit()
+    jobs.run_committed()
+    assert RAN == [(8,)]
+    assert "left for later: held by another runner" in caplog.text and "Traceback" not in caplog.text

@@ -135,6 +135,7 @@ ROUTES: dict[str, list[Case]] = {
     "admin.user": [Case(lambda w: f"/admin/benutzer/{w['users'][LEARNER].id}", ADMIN_ONLY)],
     "admin.settings": [Case(lambda w: "/admin/einstellungen", ADMIN_ONLY)],
     "admin.courses": [Case(lambda w: "/admin/kurse", ADMIN_ONLY)],
+    "admin.jobs": [Case(lambda w: "/admin/auftraege", ADMIN_ONLY), Case(lambda w: "/admin/auftraege", ADMIN_ONLY, "POST")],
     # community: sessions, discussions (members of the cohort, its trainers, admins), directory
     "sessions.index": [Case(lambda w: f"/kohorten/{w['cohort'].id}/termine", LEARNER_OBJECT)],
     "sessions.cohort_ics": [Case(lambda w: f"/kohorten/{w['cohort'].id}/termine.ics", LEARNER_OBJECT)],
