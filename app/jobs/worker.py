@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import time
 
 import dramatiq
 
+from app import clock
 from app.jobs.registry import PERIODIC, Job
 
 log = logging.getLogger("app.jobs")
@@ -33,7 +33,7 @@ class Scheduler:
 
     def tick(self, now: float | None = None) -> list[str]:
         """Queues the periodic jobs whose slot began and that no worker fired yet; returns their names."""
-        now = time.time() if now is None else now
+        now = clock.timestamp() if now is None else now
         fired = []
         for task, slot in self.due(now):
             every = PERIODIC[task].every
