@@ -19,6 +19,7 @@ from app.extensions import db
 from app.learning.access import (
     OPEN_STATUSES, active_lessons, closed_until, course_or_404, locked_reason, module_or_404, opens_on, require_access,
 )
+from app.learning.outline import lesson_text, outline_or_404
 from app.progress.models import ItemType
 from app.progress.services import complete_item, enrolment_state
 
@@ -119,8 +120,8 @@ def module(course_slug: str, module_slug: str):
     )
 
 
-def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str):
-    course = course_or_404(course_slug, with_lessons=True)
+def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str, outline: bool = False):
+    course = outline_or_404(course_slug) if outline else course_or_404(course_slug, with_lessons=True)
     module = module_or_404(course, module_slug)
     lessons = active_lessons(module)
     lesson = next((l for l in lessons if l.slug == lesson_slug), None)
@@ -133,7 +134,9 @@ def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str):
 @bp.get("/kurse/<course_slug>/<module_slug>/<lesson_slug>")
 @login_required
 def lesson(course_slug: str, module_slug: str, lesson_slug: str):
-    course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug)
+    # the outline and the lesson's text from the per-process copy of this course version
+    # (app.learning.outline); enrolment, progress and release dates per request
+    course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug, outline=True)
     state = enrolment_state(enrolment) if enrolment else {}
     locked = locked_reason(module, state.get("module", set()), course) if enrolment else []
     if locked or opens_on(enrolment, module):
@@ -145,7 +148,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     return render_template(
         "learning/lesson.html", course=course, module=module, lesson=lesson, lessons=lessons,
         previous_lesson=previous_lesson, next_lesson=next_lesson, enrolment=enrolment,
-        done=lesson.id in state.get("lesson", set()), form=FlaskForm(),
+        done=lesson.id in state.get("lesson", set()), form=FlaskForm(), text=lesson_text(course, lesson),
     )
 
 
