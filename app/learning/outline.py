@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.catalogue.models import Course, Lesson, Module
 from app.extensions import db
@@ -67,13 +67,12 @@ class LessonText:
 _outlines: dict[str, OutlineCourse] = {}  # course slug → outline of the version last read
 _texts: dict[tuple, LessonText] = {}  # (course version, lesson id) → text
 _lock = threading.Lock()
+_VERSION = select(Course.id, Course.content_hash, Course.imported_at).where(Course.slug == bindparam("slug"), Course.archived_at.is_(None))
 
 
 def outline_or_404(slug: str) -> OutlineCourse:
     """The course's outline, current as of this request (one statement: the course's version)."""
-    row = db.session.execute(
-        select(Course.id, Course.content_hash, Course.imported_at).where(Course.slug == slug, Course.archived_at.is_(None))
-    ).first()
+    row = db.session.execute(_VERSION, {"slug": slug}).first()
     if row is None:
         abort(404)
     version = (row.id, row.content_hash, row.imported_at)
