@@ -63,8 +63,8 @@ def main() -> None:
         os.sched_setaffinity(0, {args.cpu})
 
     from app import create_app
+    from app.certificates.documents import cohort_certificates, render_pdf, write_cohort_zip
     from app.certificates.models import Certificate
-    from app.certificates.services import cohort_certificates, render_pdf, write_cohort_zip
     from app.extensions import db
 
     with tempfile.TemporaryDirectory() as tmp:

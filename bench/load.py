@@ -39,8 +39,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import data
-from bench.run import default_postgres_url, load_average, machine
 from bench.server import Gunicorn, Settings
+from bench.suite.options import default_postgres_url
+from bench.suite.report import load_average, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 CLEANUP_GRACE_MINUTES = 60  # the default of `flask --app wsgi assignments cleanup-files`

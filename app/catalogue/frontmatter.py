@@ -1,7 +1,8 @@
-"""YAML front matter and small YAML files, checked against a schema, with problems by line."""
+"""YAML front matter and small YAML files, read and checked against a schema, with problems by line."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import yaml
@@ -140,3 +141,64 @@ def one_of(*choices: str) -> Callable[[Any], str | None]:
 
 def list_of_str(value: list) -> str | None:
     return None if all(isinstance(v, str) and v.strip() for v in value) else "every entry must be a non-empty text"
+
+
+# -- files ---------------------------------------------------------------------------------------
+
+def read_text(path: Path, rel: str, sink: list[Problem]) -> str | None:
+    """The file as text (UTF-8, without BOM, LF line ends), or None after reporting why not."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        sink.append(Problem(rel, 1, f"cannot read file: {exc.strerror}"))
+        return None
+    if b"\x00" in raw:
+        sink.append(Problem(rel, 1, "file is binary, not UTF-8 text"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        sink.append(Problem(rel, line, "file is not valid UTF-8 text"))
+        return None
+    return text.lstrip("\ufeff").replace("\r\n", "\n")
+
+
+def load_yaml_file(path: Path, rel: str, schema: dict, sink: list[Problem], what: str) -> dict | None:
+    """A YAML file (course.yml, module.yml) checked against `schema`, or None after reporting why not."""
+    text = read_text(path, rel, sink)
+    if text is None:
+        return None
+    problems = Problems(sink, rel)
+    before = len(sink)
+    data = parse_yaml(text, problems)
+    if len(sink) > before:
+        return None
+    return check_mapping(data, schema, problems, key_lines(text, 1), 1, what)
+
+
+def load_markdown_file(path: Path, rel: str, schema: dict, sink: list[Problem], what: str):
+    """Returns (meta, body, body_first_line, text) or None."""
+    text = read_text(path, rel, sink)
+    if text is None:
+        return None
+    problems = Problems(sink, rel)
+    source, body, body_line = split_front_matter(text, problems)
+    if source is None:
+        if body or not text.strip().startswith("---"):
+            problems.error(1, f"{what} must start with a front matter block: '---', 'title: …', '---'")
+        return None
+    before = len(sink)
+    data = parse_yaml(source, problems, first_line=2)
+    if len(sink) > before:
+        return None
+    meta = check_mapping(data, schema, problems, key_lines(source, 2), 1, f"{what} front matter")
+    return meta, body, body_line
+
+
+def list_item_line(text: str, value: str, default: int) -> int:
+    """Line of a '- value' list item after the `default` line (the key that holds the list)."""
+    for number, raw in enumerate(text.split("\n"), start=1):
+        if number > default and raw.strip().lstrip("-").strip().strip("'\"") == value:
+            return number
+    return default

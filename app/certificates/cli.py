@@ -17,8 +17,8 @@ EXIT_CODES = {"valid": 0, "tampered": 1, "unknown key": 2, "unsigned": 3}
 @click.option("--output", "-o", type=click.Path(path_type=Path), required=True)
 def render_command(number: str, output: Path) -> None:
     """Render the issued certificate NUMBER to a PDF file."""
+    from app.certificates.documents import render_pdf
     from app.certificates.models import Certificate
-    from app.certificates.services import render_pdf
     from app.extensions import db
 
     certificate = db.session.scalar(select(Certificate).where(Certificate.number == number))
@@ -50,7 +50,7 @@ def verify_command(pdf: Path) -> None:
     """Check a certificate PDF or an Open Badges credential file offline against the signing
     keys: valid, tampered, unknown key or unsigned (exit codes 0, 1, 2, 3). Needs no database and
     no network, so it does not see a revocation: the credential's status list does."""
-    from app.certificates.services import check_pdf
+    from app.certificates.verification import check_pdf
 
     with pdf.open("rb") as file:
         head = file.read(64).lstrip()

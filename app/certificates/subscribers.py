@@ -6,9 +6,9 @@ events and never import certificates (docs/architecture.md)."""
 from __future__ import annotations
 
 from app import events
-from app.certificates.services import (
-    anonymise_certificates, certificate_attachment, erase_approval_notes, export_approvals, issue_if_eligible,
-)
+from app.certificates.documents import certificate_attachment
+from app.certificates.personal_data import anonymise_certificates, erase_approval_notes, export_approvals
+from app.certificates.services import issue_if_eligible
 from app.cohorts.models import EnrolmentStatus
 from app.mail.services import register_attachment_renderer
 

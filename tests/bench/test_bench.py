@@ -108,7 +108,7 @@ def test_percentile_is_nearest_rank():
 
 
 def test_quick_options():
-    from bench.run import Options
+    from bench.suite.options import Options
 
     options = Options.parse(["--quick", "--only", "queries,import", "--databases", "sqlite"])
     assert options.quick and options.parts == ("queries", "import") and options.databases == ("sqlite",)

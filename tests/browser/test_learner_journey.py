@@ -152,7 +152,8 @@ def test_learner_from_invitation_to_verified_certificate(open_page, device, live
 def demo_assignment_pages() -> list[tuple[str, str]]:
     """(URL, title) of every assignment of every course in courses/, read from the course files
     with the catalogue's own loader — a new assignment is checked without touching this test."""
-    from app.catalogue.loader import CourseUrls, find_courses, load_course
+    from app.catalogue.inventory import CourseUrls
+    from app.catalogue.loader import find_courses, load_course
 
     pages = []
     for root in find_courses(DEMO_COURSES):

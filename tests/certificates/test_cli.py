@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from app.certificates import signing
 from app.certificates.cli import cli
+from app.certificates.documents import render_pdf
 from app.certificates.models import Certificate
-from app.certificates.pdf import PAYLOAD_KEY
-from app.certificates.services import render_pdf
+from app.certificates.pdf.seal import PAYLOAD_KEY
 
 
 @pytest.fixture()

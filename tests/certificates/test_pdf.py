@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from app.certificates import signing
-from app.certificates.pdf import add_asset, design_snapshot, read_seal, render_certificate
+from app.certificates.designs import add_asset, design_snapshot
+from app.certificates.pdf.render import render_certificate
+from app.certificates.pdf.seal import read_seal
 
 DESIGNS = Path(__file__).resolve().parents[2] / "certificates"
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed (make test installs it)")
@@ -63,6 +65,29 @@ def pdf_path(tmp_path_factory):
 def test_rendering_is_deterministic(pdf_path):
     data, assets = make_data()
     assert render_certificate(data, assets, seal_for(data)) == pdf_path.read_bytes()
+
+
+def test_rendering_in_another_process_a_second_later_gives_the_same_bytes(tmp_path):
+    """The ICC profile is made once per process and littleCMS dates it to the second: its date
+    is fixed, so a re-render by another worker is the same file (and has the same /ID)."""
+    import sys
+    import time
+
+    key_text = signing.generate_private_key()
+    data, assets = make_data()
+    here = render_certificate(data, assets, seal_for(data, signing.load_private_key(key_text)))
+    time.sleep(1.1)
+    out = tmp_path / "again.pdf"
+    script = (
+        "import sys; from pathlib import Path; from app.certificates import signing;"
+        "from tests.certificates.test_pdf import make_data, seal_for;"
+        "from app.certificates.pdf.render import render_certificate;"
+        "data, assets = make_data(); key = signing.load_private_key(sys.argv[2]);"
+        "Path(sys.argv[1]).write_bytes(render_certificate(data, assets, seal_for(data, key)))"
+    )
+    subprocess.run([sys.executable, "-c", script, str(out), key_text], check=True,
+                   cwd=Path(__file__).parents[2], timeout=120)
+    assert out.read_bytes() == here
 
 
 @needs_poppler

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.certificates.documents import render_pdf
 from app.certificates.models import Certificate, CertificateStatus
-from app.certificates.services import render_pdf
 from app.mail.models import OutgoingMail
 
 

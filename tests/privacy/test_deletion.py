@@ -144,7 +144,7 @@ def test_open_enrolments_are_withdrawn_completed_ones_stay_completed(db, make, r
 
 def test_the_certificate_still_verifies_as_valid_without_the_name(db, client, rich):
     from app.certificates import signing
-    from app.certificates.services import known_public_keys
+    from app.certificates.keys import known_public_keys
 
     certificate = db.session.scalar(select(Certificate).where(Certificate.enrolment_id == rich.enrolment.id))
     page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)

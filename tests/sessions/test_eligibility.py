@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.catalogue.loader import COMPLETION_SCHEMA
+from app.catalogue.schemas import COMPLETION_SCHEMA
 from app.certificates.eligibility import is_eligible
 from app.certificates.models import Certificate
 from app.progress.services import complete_item, required_items
