@@ -58,3 +58,20 @@ def entries_for_current_user() -> list[dict]:
         }
         for entry, url, label in _entries_for(current_user.role.value, str(get_locale()), request.script_root)
     ]
+
+
+def state_for_current_user() -> tuple:
+    """Everything the navigation of this request depends on, as a key for the cached layout
+    (app.templating.layout_header): role, language, script root, which entry is current, the
+    badges. Cheaper than building the entries, which are only needed when the key is new."""
+    if not getattr(current_user, "is_authenticated", False):
+        return ()
+    from flask_babel import get_locale
+
+    entries = _entries_for(current_user.role.value, str(get_locale()), request.script_root)
+    endpoint = request.endpoint
+    return (
+        current_user.role.value, endpoint if any(entry.endpoint == endpoint for entry, _url, _label in entries) else None,
+        tuple(entry.badge(current_user) for entry, _url, _label in entries if entry.badge),
+    )
+

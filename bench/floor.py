@@ -1,7 +1,7 @@
 """Where a page's time goes, in-process: CPU per request for a ladder of pages, from a bare Flask
 "hello world" up to the learner's and trainer's pages, with the SQL statements each sends.
 
-    .venv/bin/python -m bench.floor [--requests 1000] [--database-url URL] [--profile DIR] [--only a,b]
+    .venv/bin/python -m bench.floor [--requests 1000] [--database-url URL] [--profile DIR] [--calls] [--only a,b]
 
 No server and no network: Flask's test client in one process, so the figures are the app's own
 cost per request (gunicorn's HTTP parsing and the load generator come on top under `make
@@ -13,7 +13,8 @@ data are built, so the plans are those of a settled database).
 The last rungs repeat the lesson page and the dashboard after the data grew: the demo learner
 enrolled in 10 courses and their cohort at 1,000 learners — the statements must stay the same.
 `--profile DIR` writes a pyinstrument profile per rung (call tree as text) and prints, per rung, the
-share of time in each layer of the stack (see docs/performance.md)."""
+share of time in each layer of the stack (see docs/performance.md). `--calls` adds the Python
+function calls per request, a measure that the load of a shared machine does not move."""
 from __future__ import annotations
 
 import argparse
@@ -50,6 +51,20 @@ def cpu_per_request(client, path: str, requests: int) -> tuple[float, int]:
     for _ in range(requests):
         response = client.get(path)
     return (time.process_time() - started) * 1000 / requests, response.status_code
+
+
+def python_calls(client, path: str, requests: int = 100) -> float:
+    """Python function calls per request (cProfile's count): unlike CPU time, the same however
+    busy the machine is — a change that removes calls removes work."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        client.get(path)
+    profiler.disable()
+    return pstats.Stats(profiler).total_calls / requests
 
 
 def statements(engine, client, path: str) -> int:
@@ -174,6 +189,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--database-url", help="default: a throw-away SQLite file; a PostgreSQL database is recreated")
     parser.add_argument("--profile", metavar="DIR", help="write a pyinstrument profile per rung to DIR and print the layers")
+    parser.add_argument("--calls", action="store_true", help="also count Python function calls per request (cProfile)")
     parser.add_argument("--only", help="comma-separated rung keys (hello is always measured): " + ", ".join(
         ["health", "anonymous", "signed-in", "lesson", "dashboard", "quiz", "grading", "matrix", "scale"]))
     options = parser.parse_args()
@@ -183,6 +199,7 @@ def main() -> None:
 
     hello_client = hello.test_client()
     rows = [("hello", "bare Flask hello world (bench/hello.py)", *cpu_per_request(hello_client, "/", options.requests * 3), 0)]
+    calls: dict[str, float] = {"hello": python_calls(hello_client, "/")} if options.calls else {}
     baselines: dict[str, float] = {}
     shares: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -222,6 +239,8 @@ def main() -> None:
             ms, status = cpu_per_request(client, rung.path, options.requests)
             rows.append((rung.key, rung.label, ms, status, statements(engine, client, rung.path)))
             baselines[rung.key] = baseline
+            if options.calls:
+                calls[rung.key] = python_calls(client, rung.path)
             if options.profile:
                 shares[rung.key] = profile(client, rung.path, max(options.requests // 2, 50), Path(options.profile), rung.key)
 
@@ -250,8 +269,8 @@ def main() -> None:
     print("× hello world: against the run at the start (as in issue 17), and against a hello-world run taken")
     print("right before the rung in the same process (the load of a shared machine drifts within a run)")
     print()
-    print("| page | CPU per request | × hello world | goal | × hello world just before | SQL statements |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| page | CPU per request | × hello world | goal | × hello world just before | SQL statements |" + (" Python calls per request |" if calls else ""))
+    print("|---|---:|---:|---:|---:|---:|" + ("---:|" if calls else ""))
     start = rows[0][2]
     for key, label, ms, status, count in rows:
         if status != 200:
@@ -259,7 +278,7 @@ def main() -> None:
         goal = GOALS.get(key)
         verdict = f"≤ {goal}× {'✓' if ms / start <= goal else '✗'}" if goal else ""
         near = f"{ms / baselines[key]:.1f} ({baselines[key]:.2f} ms)" if key in baselines else ""
-        print(f"| {label} | {ms:.2f} ms | {ms / start:.1f} | {verdict} | {near} | {count} |")
+        print(f"| {label} | {ms:.2f} ms | {ms / start:.1f} | {verdict} | {near} | {count} |" + (f" {calls[key]:,.0f} |" if calls else ""))
     if shares:
         layers = sorted({layer for s in shares.values() for layer in s}, key=lambda l: -sum(s.get(l, 0) for s in shares.values()))
         print()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from app import clock
@@ -47,14 +47,18 @@ def module_or_404(course: Course, slug: str) -> Module:
     abort(404)
 
 
+# Built once (building it with its loader options per request cost about as much as running it).
+_ENROLMENT = (
+    select(Enrolment).join(Cohort)
+    .where(Enrolment.user_id == bindparam("user_id"), Cohort.course_id == bindparam("course_id"), Enrolment.status.in_(OPEN_STATUSES))
+    .order_by(Enrolment.enrolled_at.desc()).limit(1)
+    # the cohort and its release schedule are read on every page: in the same statement
+    .options(contains_eager(Enrolment.cohort).joinedload(Cohort.module_releases))
+)
+
+
 def enrolment_for(user: User, course: Course) -> Enrolment | None:
-    return db.session.scalars(
-        select(Enrolment).join(Cohort)
-        .where(Enrolment.user_id == user.id, Cohort.course_id == course.id, Enrolment.status.in_(OPEN_STATUSES))
-        .order_by(Enrolment.enrolled_at.desc()).limit(1)
-        # the cohort and its release schedule are read on every page: in the same statement
-        .options(contains_eager(Enrolment.cohort).joinedload(Cohort.module_releases))
-    ).unique().first()
+    return db.session.scalars(_ENROLMENT, {"user_id": user.id, "course_id": course.id}).unique().first()
 
 
 def may_preview(user: User, course: Course) -> bool:

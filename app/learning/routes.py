@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.catalogue.models import Course, Lesson, Module
@@ -19,11 +19,24 @@ from app.extensions import db
 from app.learning.access import (
     OPEN_STATUSES, active_lessons, closed_until, course_or_404, locked_reason, module_or_404, opens_on, require_access,
 )
-from app.progress.models import ItemType
+from app.learning.outline import lesson_text, outline_or_404
+from app.progress.models import ItemType, ProgressItem
 from app.progress.services import complete_item, enrolment_state
 
 bp = Blueprint("learning", __name__)
 navigation.register("learning.dashboard", lambda: _("Mein Lernstand"), {"learner", "trainer", "agency", "admin"}, order=10)
+
+
+# Built once: building a statement with its loader options and computing its cache key cost
+# about as much as running it (the same holds for the other statements of the learner's pages).
+_DASHBOARD_ENROLMENTS = (
+    select(Enrolment, Certificate)
+    .outerjoin(Certificate, (Certificate.enrolment_id == Enrolment.id) & (Certificate.status == CertificateStatus.VALID))
+    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status.in_(OPEN_STATUSES))
+    .options(joinedload(Enrolment.cohort).joinedload(Cohort.course).selectinload(Course.modules),
+             joinedload(Enrolment.cohort).joinedload(Cohort.module_releases))
+    .order_by(Enrolment.enrolled_at, Enrolment.id)
+)
 
 
 @bp.get("/lernstand")
@@ -31,14 +44,7 @@ navigation.register("learning.dashboard", lambda: _("Mein Lernstand"), {"learner
 def dashboard():
     # the enrolments with cohort, course, release schedule and valid certificate in one statement,
     # the courses' modules in a second (the schedule and the due dates need them)
-    rows = db.session.execute(
-        select(Enrolment, Certificate)
-        .outerjoin(Certificate, (Certificate.enrolment_id == Enrolment.id) & (Certificate.status == CertificateStatus.VALID))
-        .where(Enrolment.user_id == current_user.id, Enrolment.status.in_(OPEN_STATUSES))
-        .options(joinedload(Enrolment.cohort).joinedload(Cohort.course).selectinload(Course.modules),
-                 joinedload(Enrolment.cohort).joinedload(Cohort.module_releases))
-        .order_by(Enrolment.enrolled_at, Enrolment.id)
-    ).unique().all()
+    rows = db.session.execute(_DASHBOARD_ENROLMENTS, {"user_id": current_user.id}).unique().all()
     enrolments = list(dict.fromkeys(enrolment for enrolment, _certificate in rows))
     certificates = {enrolment.id: certificate for enrolment, certificate in rows if certificate is not None}
     next_lessons = _next_lessons(enrolments)
@@ -59,23 +65,24 @@ class NextLesson:
     module: Module
 
 
+_done = (ProgressItem.enrolment_id == Enrolment.id) & (ProgressItem.item_type == ItemType.LESSON) & (ProgressItem.item_id == Lesson.id)
+_UNFINISHED_LESSONS = (
+    select(Enrolment.id, Lesson.slug, Lesson.title, Lesson.module_id).join(Lesson.module)
+    .join(Cohort, Cohort.course_id == Module.course_id).join(Enrolment, Enrolment.cohort_id == Cohort.id)
+    .outerjoin(ProgressItem, _done)
+    .where(Enrolment.id.in_(bindparam("enrolment_ids", expanding=True)), ProgressItem.id.is_(None),
+           Module.archived_at.is_(None), Lesson.archived_at.is_(None))
+    .order_by(Enrolment.id, Module.position, Lesson.position)
+)
+
+
 def _next_lessons(enrolments: list[Enrolment]) -> dict[int, NextLesson]:
     """The first unfinished lesson per enrolment, in one query whatever the course size: the
     lessons of the enrolments' courses that have no progress row, in course order (plain rows;
     the modules are in the session already, loaded with the courses)."""
     if not enrolments:
         return {}
-    from app.progress.models import ProgressItem
-
-    done = (ProgressItem.enrolment_id == Enrolment.id) & (ProgressItem.item_type == ItemType.LESSON) & (ProgressItem.item_id == Lesson.id)
-    rows = db.session.execute(
-        select(Enrolment.id, Lesson.slug, Lesson.title, Lesson.module_id).join(Lesson.module)
-        .join(Cohort, Cohort.course_id == Module.course_id).join(Enrolment, Enrolment.cohort_id == Cohort.id)
-        .outerjoin(ProgressItem, done)
-        .where(Enrolment.id.in_([e.id for e in enrolments]), ProgressItem.id.is_(None),
-               Module.archived_at.is_(None), Lesson.archived_at.is_(None))
-        .order_by(Enrolment.id, Module.position, Lesson.position)
-    ).all()
+    rows = db.session.execute(_UNFINISHED_LESSONS, {"enrolment_ids": [e.id for e in enrolments]}).all()
     modules = {m.id: m for e in enrolments for m in e.cohort.course.modules}
     result: dict[int, NextLesson] = {}
     for enrolment_id, slug, title, module_id in rows:
@@ -112,8 +119,8 @@ def module(course_slug: str, module_slug: str):
     )
 
 
-def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str):
-    course = course_or_404(course_slug, with_lessons=True)
+def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str, outline: bool = False):
+    course = outline_or_404(course_slug) if outline else course_or_404(course_slug, with_lessons=True)
     module = module_or_404(course, module_slug)
     lessons = active_lessons(module)
     lesson = next((l for l in lessons if l.slug == lesson_slug), None)
@@ -126,7 +133,9 @@ def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str):
 @bp.get("/kurse/<course_slug>/<module_slug>/<lesson_slug>")
 @login_required
 def lesson(course_slug: str, module_slug: str, lesson_slug: str):
-    course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug)
+    # the outline and the lesson's text from the per-process copy of this course version
+    # (app.learning.outline); enrolment, progress and release dates per request
+    course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug, outline=True)
     state = enrolment_state(enrolment) if enrolment else {}
     locked = locked_reason(module, state.get("module", set()), course) if enrolment else []
     if locked or opens_on(enrolment, module):
@@ -138,7 +147,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     return render_template(
         "learning/lesson.html", course=course, module=module, lesson=lesson, lessons=lessons,
         previous_lesson=previous_lesson, next_lesson=next_lesson, enrolment=enrolment,
-        done=lesson.id in state.get("lesson", set()), form=FlaskForm(),
+        done=lesson.id in state.get("lesson", set()), form=FlaskForm(), text=lesson_text(course, lesson),
     )
 
 

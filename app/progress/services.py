@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app import clock
 from app.catalogue.models import Assignment, Course, Lesson, Module, Quiz
@@ -45,13 +45,11 @@ def required_items(course: Course) -> dict[int, set[tuple[ItemType, int]]]:
     return required
 
 
+_DONE_ITEMS = select(ProgressItem.item_type, ProgressItem.item_id).where(ProgressItem.enrolment_id == bindparam("enrolment_id"))
+
+
 def done_items(enrolment_id: int) -> set[tuple[ItemType, int]]:
-    return {
-        (row.item_type, row.item_id)
-        for row in db.session.execute(
-            select(ProgressItem.item_type, ProgressItem.item_id).where(ProgressItem.enrolment_id == enrolment_id)
-        )
-    }
+    return {(row.item_type, row.item_id) for row in db.session.execute(_DONE_ITEMS, {"enrolment_id": enrolment_id})}
 
 
 def _record(enrolment: Enrolment, item_type: ItemType, item_id: int, detail: str | None = None) -> bool:

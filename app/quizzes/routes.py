@@ -4,7 +4,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
+from app.catalogue.models import Module, Quiz
 from app.db import begin_writes
 from app.errors import DomainError
 from app.extensions import db
@@ -60,8 +63,18 @@ def start(course_slug: str, module_slug: str):
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
 
+# The attempt with its enrolment, quiz, module and course in one statement (were four lazy
+# loads), built once.
+_ATTEMPT = (
+    select(QuizAttempt).where(QuizAttempt.id == bindparam("attempt_id"))
+    .options(joinedload(QuizAttempt.enrolment), joinedload(QuizAttempt.quiz).joinedload(Quiz.module).joinedload(Module.course))
+)
+
+
 def _own_attempt(attempt_id: int) -> QuizAttempt:
-    attempt = db.get_or_404(QuizAttempt, attempt_id)
+    attempt = db.session.scalars(_ATTEMPT, {"attempt_id": attempt_id}).first()
+    if attempt is None:
+        abort(404)
     if attempt.enrolment.user_id != current_user.id:
         abort(403 if can_view_enrolment(current_user, attempt.enrolment) else 404)
     return attempt

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
@@ -16,15 +16,21 @@ from app.sessions.services import RECORDED_STATUSES
 LONGEST = timedelta(minutes=12 * 60)
 
 
+# Built once (the dashboard runs it on every view; building it with its loader options cost about
+# as much as running it).
+_UPCOMING = (
+    select(LiveSession).where(
+        LiveSession.cohort_id.in_(select(Enrolment.cohort_id).where(
+            Enrolment.user_id == bindparam("user_id"), Enrolment.status.in_((EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)))),
+        LiveSession.starts_at >= bindparam("from"))
+    .options(selectinload(LiveSession.cohort), selectinload(LiveSession.module))
+    .order_by(LiveSession.starts_at).limit(bindparam("limit"))
+)
+
+
 def upcoming_for_user(user, now: datetime, limit: int = 5) -> list[LiveSession]:
     """Sessions not yet over in the cohorts the user takes part in, soonest first."""
-    cohort_ids = select(Enrolment.cohort_id).where(
-        Enrolment.user_id == user.id, Enrolment.status.in_((EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)))
-    candidates = db.session.scalars(
-        select(LiveSession).where(LiveSession.cohort_id.in_(cohort_ids), LiveSession.starts_at >= now - LONGEST)
-        .options(selectinload(LiveSession.cohort), selectinload(LiveSession.module))
-        .order_by(LiveSession.starts_at).limit(limit + 20)
-    ).all()
+    candidates = db.session.scalars(_UPCOMING, {"user_id": user.id, "from": now - LONGEST, "limit": limit + 20}).all()
     return [s for s in candidates if s.ends_at >= now][:limit]
 
 

@@ -1,0 +1,130 @@
+"""The lesson page's course outline and lesson texts as plain objects, kept per process.
+
+Course content changes only when `catalogue.services.import_course` writes it, and every such
+write gives the course a new `content_hash` and `imported_at`. So the outline (modules and their
+lessons: slugs, titles, positions, prerequisites, archived or not) and the lesson texts are read
+from the database once per course version and process; a request only reads the course's version
+(one small row) to know whether what it holds is current. What a learner may see (enrolment,
+progress, release dates) is never cached — it is read per request as before.
+
+Plain objects instead of ORM instances: building the joined outline as ORM objects (identity map,
+one row per lesson repeating course and module) was about a third of the lesson page's time."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import bindparam, select
+
+from app.catalogue.models import Course, Lesson, Module
+from app.extensions import db
+
+_TEXTS_PER_PROCESS = 512  # lesson texts kept (about 10 KB each); the outlines are few and small
+
+
+@dataclass(eq=False)
+class OutlineLesson:
+    id: int
+    module_id: int
+    slug: str
+    position: int
+    title: str
+    archived_at: datetime | None
+
+
+@dataclass(eq=False)
+class OutlineModule:
+    id: int
+    course_id: int
+    slug: str
+    position: int
+    title: str
+    hours: float
+    prerequisites: list
+    archived_at: datetime | None
+    lessons: list[OutlineLesson] = field(default_factory=list)
+    course: "OutlineCourse | None" = None
+
+
+@dataclass(eq=False)
+class OutlineCourse:
+    id: int
+    slug: str
+    title: str
+    archived_at: datetime | None
+    modules: list[OutlineModule] = field(default_factory=list)
+    version: tuple = ()
+
+
+@dataclass(frozen=True)
+class LessonText:
+    body_html: str
+    toc: list
+
+
+_outlines: dict[str, OutlineCourse] = {}  # course slug → outline of the version last read
+_texts: dict[tuple, LessonText] = {}  # (course version, lesson id) → text
+_lock = threading.Lock()
+_VERSION = select(Course.id, Course.content_hash, Course.imported_at).where(Course.slug == bindparam("slug"), Course.archived_at.is_(None))
+
+
+def outline_or_404(slug: str) -> OutlineCourse:
+    """The course's outline, current as of this request (one statement: the course's version)."""
+    row = db.session.execute(_VERSION, {"slug": slug}).first()
+    if row is None:
+        abort(404)
+    version = (row.id, row.content_hash, row.imported_at)
+    outline = _outlines.get(slug)
+    if outline is None or outline.version != version:
+        outline = _read_outline(row.id, version)
+        with _lock:
+            _outlines[slug] = outline
+    return outline
+
+
+def _read_outline(course_id: int, version: tuple) -> OutlineCourse:
+    rows = db.session.execute(
+        select(Course.slug, Course.title, Course.archived_at,
+               Module.id, Module.slug, Module.position, Module.title, Module.hours, Module.prerequisites, Module.archived_at,
+               Lesson.id, Lesson.slug, Lesson.position, Lesson.title, Lesson.archived_at)
+        .select_from(Course).outerjoin(Module, Module.course_id == Course.id).outerjoin(Lesson, Lesson.module_id == Module.id)
+        .where(Course.id == course_id)
+        .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
+    ).all()
+    course = OutlineCourse(course_id, rows[0][0], rows[0][1], rows[0][2], version=version)
+    modules: dict[int, OutlineModule] = {}
+    for (_slug, _title, _archived, module_id, module_slug, module_position, module_title, hours, prerequisites, module_archived,
+         lesson_id, lesson_slug, lesson_position, lesson_title, lesson_archived) in rows:
+        if module_id is None:
+            continue
+        module = modules.get(module_id)
+        if module is None:
+            module = modules[module_id] = OutlineModule(module_id, course_id, module_slug, module_position, module_title, hours,
+                                                        list(prerequisites or []), module_archived, course=course)
+            course.modules.append(module)
+        if lesson_id is not None:
+            module.lessons.append(OutlineLesson(lesson_id, module_id, lesson_slug, lesson_position, lesson_title, lesson_archived))
+    return course
+
+
+def lesson_text(course: OutlineCourse, lesson: OutlineLesson) -> LessonText:
+    """The lesson's HTML (rendered at import) and table of contents, for this course version."""
+    key = (course.version, lesson.id)
+    text = _texts.get(key)
+    if text is None:
+        body_html, toc = db.session.execute(select(Lesson.body_html, Lesson.toc).where(Lesson.id == lesson.id)).one()
+        text = LessonText(body_html, list(toc or []))
+        with _lock:
+            if len(_texts) >= _TEXTS_PER_PROCESS:
+                _texts.clear()  # rare (more lessons read than kept): start over rather than track use
+            _texts[key] = text
+    return text
+
+
+def clear() -> None:
+    """Forget every outline and text (tests that rewrite content rows by hand)."""
+    with _lock:
+        _outlines.clear()
+        _texts.clear()

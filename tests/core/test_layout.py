@@ -1,0 +1,42 @@
+"""The layout's header and footer are rendered once per language and navigation state
+(app.templating): what differs per request — the CSRF token, the current path, the current
+entry, the badge, the language — must still differ."""
+from __future__ import annotations
+
+import re
+
+
+def tokens(page: str) -> set[str]:
+    return set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
+
+
+def test_each_browser_gets_its_own_csrf_token_in_the_cached_header(make, browser, another_browser):
+    browser.login(make.user("learner"))
+    another_browser.login(make.user("learner"))
+    mine = browser.get("/impressum").get_data(as_text=True)
+    theirs = another_browser.get("/impressum").get_data(as_text=True)
+    assert len(tokens(mine)) == 1 and len(tokens(theirs)) == 1  # logout and language forms carry the same
+    assert tokens(mine) != tokens(theirs)
+    assert browser.post("/abmelden").status_code == 302  # the header's token is accepted
+    assert browser.get("/lernstand").status_code == 302  # signed out
+
+
+def test_the_language_form_returns_to_this_page_escaped(client):
+    page = client.get('/impressum?x="><script>').get_data(as_text=True)
+    assert 'name="next" value="/impressum?x=%22%3E%3Cscript%3E"' in page or \
+        'name="next" value="/impressum?x=&#34;&gt;&lt;script&gt;"' in page
+    assert "<script>" not in page
+    page = client.get("/datenschutz").get_data(as_text=True)
+    assert 'name="next" value="/datenschutz"' in page
+
+
+def test_the_current_entry_and_the_language_follow_the_request(make, browser):
+    browser.login(make.user("learner"))
+    dashboard = browser.get("/lernstand").get_data(as_text=True)
+    imprint = browser.get("/impressum").get_data(as_text=True)
+    assert re.search(r'href="/lernstand" aria-current="page">Mein Lernstand<', dashboard)
+    assert 'aria-current="page"' not in imprint.split("</header>")[0]
+    browser.post("/sprache", {"lang": "en", "next": "/impressum"})
+    english = browser.get("/impressum").get_data(as_text=True)
+    assert '<html lang="en">' in english and ">Sign out<" in english and ">Legal notice<" in english
+    assert ">Abmelden<" not in english
