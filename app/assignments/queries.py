@@ -9,7 +9,7 @@ import zipfile
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import Role, User
 from app.assignments.access import graded_cohort_ids
@@ -46,9 +46,8 @@ def _visible(query, user: User):
     return query
 
 
-def grading_queue(user: User, filters: QueueFilter, limit: int = 500) -> list[Submission]:
-    """Handed-in submissions of the user's cohorts, the longest waiting first."""
-    query = _visible(select(Submission).join(Enrolment, Submission.enrolment_id == Enrolment.id)
+def _queue_query(query, user: User, filters: QueueFilter):
+    query = _visible(query.join(Enrolment, Submission.enrolment_id == Enrolment.id)
                      .join(Assignment, Submission.assignment_id == Assignment.id), user)
     if filters.cohort_id:
         query = query.where(Enrolment.cohort_id == filters.cohort_id)
@@ -58,13 +57,37 @@ def grading_queue(user: User, filters: QueueFilter, limit: int = 500) -> list[Su
         query = query.where(Submission.status.in_(WAITING))
     elif filters.status != ALL:
         query = query.where(Submission.status == SubmissionStatus(filters.status))
-    query = query.options(
+    return query.order_by(Submission.submitted_at, Submission.id)
+
+
+def grading_queue(user: User, filters: QueueFilter, limit: int = 500) -> list[Submission]:
+    """Handed-in submissions of the user's cohorts, the longest waiting first."""
+    query = _queue_query(select(Submission), user, filters).options(
         selectinload(Submission.enrolment).selectinload(Enrolment.user),
         selectinload(Submission.enrolment).selectinload(Enrolment.cohort),
         selectinload(Submission.assignment).selectinload(Assignment.module),
         selectinload(Submission.versions), selectinload(Submission.reviewer),
-    ).order_by(Submission.submitted_at, Submission.id).limit(limit)
+    ).limit(limit)
     return list(db.session.scalars(query))
+
+
+def queue_rows(user: User, filters: QueueFilter, limit: int = 500) -> list:
+    """The grading queue page's rows: `grading_queue` as plain rows of the columns the table shows,
+    in one statement (issue 17: it was eight, and building the objects cost half the page)."""
+    learner, reviewer = aliased(User), aliased(User)
+    latest = aliased(SubmissionVersion)
+    last_number = (select(func.max(SubmissionVersion.number)).where(SubmissionVersion.submission_id == Submission.id)
+                   .correlate(Submission).scalar_subquery())
+    query = (
+        select(Submission.id, Submission.submitted_at, Submission.status, learner.name.label("learner_name"),
+               Assignment.title.label("assignment_title"), Module.title.label("module_title"), Cohort.name.label("cohort_name"),
+               reviewer.name.label("reviewer_name"), latest.number.label("version_number"), latest.late)
+    )
+    query = _queue_query(query, user, filters).join(learner, Enrolment.user_id == learner.id) \
+        .join(Cohort, Enrolment.cohort_id == Cohort.id).join(Module, Assignment.module_id == Module.id) \
+        .outerjoin(reviewer, Submission.reviewer_id == reviewer.id) \
+        .outerjoin(latest, (latest.submission_id == Submission.id) & (latest.number == last_number))
+    return list(db.session.execute(query.limit(limit)))
 
 
 def waiting_count(user: User) -> int:
