@@ -199,7 +199,7 @@ def queue():
     submissions = queries.queue_rows(current_user, filters)
     return render_template(
         "assignments/queue.html", form=form, submissions=submissions, filters=filters,
-        status_labels={row.status: services.status_label(row.status) for row in submissions},
+        status_labels={status: services.status_label(SubmissionStatus(status)) for status in {row.status for row in submissions}},
         # The link to each hand-in is this prefix and its id: one url_for per page instead of one per row.
         grade_url_prefix=url_for("assignments.grade", submission_id=0).removesuffix("0"),
         selected_cohort=selected_cohort, cohort_assignments=queries.assignments_of(selected_cohort) if selected_cohort else [],
