@@ -40,6 +40,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from app import directory, discussions, sessions
     from app import admin, api, reporting
     from app import sso
+    from app import exports
 
     for blueprint in (
         core.bp, accounts.bp, learning.bp, catalogue.bp, quizzes.bp, certificates.bp,
@@ -50,6 +51,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         sessions.bp, discussions.bp, directory.bp,
         reporting.bp, api.bp, admin.bp,
         sso.bp,
+        exports.bp,
     ):
         app.register_blueprint(blueprint)
     sso.init_app(app)  # the OpenID Connect client, only when OIDC_ISSUER is set
@@ -63,6 +65,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from app.files.cli import cli as files_cli
 
     app.cli.add_command(files_cli)
+    app.cli.add_command(exports.cli)
 
     # Who acts on whose events (app.events), wired here so that import order decides nothing.
     from app.certificates import subscribers as certificate_subscribers
@@ -72,6 +75,17 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     progress_subscribers.subscribe()
     certificate_subscribers.subscribe()
     reporting_facts.subscribe()
+    # The kinds of prepared download (app.exports), each built by its own feature.
+    from app.reporting import downloads as reporting_downloads
+
+    from app.certificates import downloads as certificate_downloads
+    from app.cohorts import downloads as cohort_downloads
+    from app.privacy import downloads as privacy_downloads
+
+    reporting_downloads.subscribe()
+    privacy_downloads.subscribe()
+    cohort_downloads.subscribe()
+    certificate_downloads.subscribe()
 
     from app.errors import register_error_handlers
     from app.security import register_security

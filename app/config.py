@@ -64,6 +64,8 @@ class Config:
     # Former public keys (base64, comma-separated) that `certificates verify` still accepts
     CERTIFICATE_VERIFY_KEYS = os.environ.get("CERTIFICATE_VERIFY_KEYS", "")
 
+    # smtp | directory (app/mail/transports.py); unset: smtp when MAIL_SERVER is set, else directory
+    MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT")
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # unset: mails are written to instance/mail/
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
@@ -102,6 +104,15 @@ class Config:
     # "stream" (default): downloads go through the app; "presigned": redirect to a short-lived URL
     FILE_DOWNLOAD_REDIRECT = os.environ.get("FILE_DOWNLOAD_REDIRECT", "stream")
     FILE_DOWNLOAD_URL_SECONDS = int(os.environ.get("FILE_DOWNLOAD_URL_SECONDS", "60"))
+    # Prepared downloads (app/exports): an export up to this size is built in the request and sent
+    # at once; a larger one is built by a job, with a status page and progress ("Meine Downloads").
+    # 0 sends every export of that kind through the job queue.
+    EXPORT_IMMEDIATE_ROWS = int(os.environ.get("EXPORT_IMMEDIATE_ROWS", "2000"))  # XLSX/CSV rows
+    EXPORT_IMMEDIATE_CERTIFICATES = int(os.environ.get("EXPORT_IMMEDIATE_CERTIFICATES", "50"))  # PDFs in a cohort ZIP
+    EXPORT_IMMEDIATE_FILES = int(os.environ.get("EXPORT_IMMEDIATE_FILES", "20"))  # uploads in a data export ZIP
+    EXPORT_RETENTION_HOURS = int(os.environ.get("EXPORT_RETENTION_HOURS", "72"))  # then `exports cleanup` deletes the file
+    EXPORT_LEASE_SECONDS = int(os.environ.get("EXPORT_LEASE_SECONDS", "300"))  # a build silent this long may be taken over
+    EXPORT_PROGRESS_EVERY = int(os.environ.get("EXPORT_PROGRESS_EVERY", "200"))  # rows between progress commits
     # Uploads that are ZIP archives (DOCX, XLSX, PPTX, ODT, ODS, ODP): at most this much unpacked,
     # this many entries, and no entry packed tighter than this ratio ("zip bombs", app/assignments/archives.py)
     UPLOAD_ARCHIVE_MAX_UNPACKED_MB = int(os.environ.get("UPLOAD_ARCHIVE_MAX_UNPACKED_MB", "100"))
@@ -178,6 +189,11 @@ class Config:
             raise ConfigError("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too.")
         if not app.config.get("MAIL_DIR"):
             app.config["MAIL_DIR"] = str(instance / "mail")
+        transport = (app.config.get("MAIL_TRANSPORT") or "").lower()
+        if transport not in {"", "smtp", "directory"}:  # the names in app/mail/transports.py
+            raise ConfigError(f"MAIL_TRANSPORT must be 'smtp' or 'directory', not {transport!r}.")
+        if transport == "smtp" and not app.config.get("MAIL_SERVER"):
+            raise ConfigError("MAIL_TRANSPORT=smtp needs MAIL_SERVER.")
         if not app.config.get("SECRET_KEY"):
             if app.config["ENV_NAME"] == "production":
                 raise ConfigError("SECRET_KEY must be set in production (APP_ENV=production).")

@@ -1,7 +1,7 @@
 """The database: the declarative base shared by every model (with a naming convention for
 constraints so that Alembic migrations name them the same way on SQLite and PostgreSQL), the
 Flask-SQLAlchemy object `db` and the small helpers around the session. The bottom of the import
-graph: it imports nothing from app."""
+graph: it imports nothing from app but the clock."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
+
+from app import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -20,7 +22,9 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """The default of timestamp columns (`default=utcnow`): the application's clock. Code that
+    wants the time asks app.clock directly."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator):

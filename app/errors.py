@@ -1,10 +1,10 @@
 """Domain errors and the HTML/JSON error pages. Error pages are generic: no tracebacks, no details."""
 from __future__ import annotations
 
-import time
-
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from app import clock
 
 
 class DomainError(Exception):
@@ -54,4 +54,4 @@ def _retry_after() -> int | None:
     from app.extensions import limiter
 
     breached = limiter.current_limit
-    return max(int(breached.reset_at - time.time()), 1) if breached else None
+    return max(int(breached.reset_at - clock.timestamp()), 1) if breached else None

@@ -16,3 +16,4 @@ from app.sessions.models import Attendance, LiveSession  # noqa: F401
 from app.discussions.models import DiscussionPost, DiscussionSetting, DiscussionThread, PostReport  # noqa: F401
 from app.directory.models import DirectoryEntry  # noqa: F401
 from app.sso.models import OidcIdentity  # noqa: F401
+from app.exports.models import Export, ExportStatus  # noqa: F401

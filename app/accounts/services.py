@@ -5,17 +5,18 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select, update
 
+from app import clock
 from app.accounts.models import LoginSession, PasswordResetToken, Role, User
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
-from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.mail.services import queue_mail
+from app.links import absolute_url
+from app.mail.compose import mail_user
 
 
 def normalise_email(email: str) -> str:
@@ -56,7 +57,7 @@ def set_password(user: User, password: str) -> None:
     db.session.execute(
         update(PasswordResetToken)
         .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=utcnow())
+        .values(used_at=clock.now())
     )
     db.session.flush()
 
@@ -87,7 +88,7 @@ _SESSION_USER = (
 def load_session_user(user_id: int, key: str, max_age: timedelta) -> User | None:
     """The active user of this login session, or None if it was ended or is older than max_age.
     One query over the unique key hash: it runs for every signed-in request."""
-    user = db.session.scalar(_SESSION_USER, {"key_hash": _token_hash(key), "user_id": user_id, "not_before": utcnow() - max_age})
+    user = db.session.scalar(_SESSION_USER, {"key_hash": _token_hash(key), "user_id": user_id, "not_before": clock.now() - max_age})
     if user is not None:
         user.session_key = key
     return user
@@ -113,19 +114,16 @@ def request_password_reset(email: str) -> None:
         return
     token = secrets.token_urlsafe(32)
     hours = current_app.config["PASSWORD_RESET_HOURS"]
-    db.session.add(PasswordResetToken(user=user, token_hash=_token_hash(token), expires_at=utcnow() + timedelta(hours=hours)))
-    link = url_for("accounts.reset_password", token=token, _external=True)
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject = _("Ihr Link zum Zurücksetzen des Passworts")
-        body = render_template("mail/password_reset.txt", user=user, link=link, hours=hours)
-    queue_mail(user.email, subject, body)
+    db.session.add(PasswordResetToken(user=user, token_hash=_token_hash(token), expires_at=clock.now() + timedelta(hours=hours)))
+    mail_user(user, "mail/password_reset.txt", _l("Ihr Link zum Zurücksetzen des Passworts"),
+              link=absolute_url("accounts.reset_password", token=token), hours=hours)
     db.session.flush()
 
 
 def find_reset_token(token: str) -> PasswordResetToken | None:
     """The token if it exists, is unused and has not expired."""
     row = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token)))
-    if row is None or row.used_at is not None or row.expires_at < utcnow():
+    if row is None or row.used_at is not None or row.expires_at < clock.now():
         return None
     return row
 
@@ -134,7 +132,7 @@ def reset_password(token: str, password: str) -> User:
     row = find_reset_token(token)
     if row is None:
         raise DomainError(_("Dieser Link ist abgelaufen oder wurde bereits benutzt. Bitte fordern Sie einen neuen an."))
-    row.used_at = utcnow()
+    row.used_at = clock.now()
     set_password(row.user, password)
     return row.user
 

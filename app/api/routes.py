@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import navigation
+from app import clock, navigation
 from app.admin.services import setting_enabled
 from app.api import schemas, services
 from app.api.forms import RevokeForm, TokenForm
@@ -234,7 +234,7 @@ def certificates_endpoint():
     items = []
     for row in rows:
         found = district(row["district"])
-        item = {"number": row["number"], "issued_on": row["issued_at"].date(), "status": row["status"].value,
+        item = {"number": row["number"], "issued_on": clock.local_date(row["issued_at"]), "status": row["status"].value,
                 "course": row["course"], "municipality": row["municipality"], "district": row["district"],
                 "district_name": found.name if found else None, "land": row["land"]}
         if with_names:

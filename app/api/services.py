@@ -9,10 +9,10 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import clock
 from app.accounts.models import User
 from app.api.models import ApiToken
 from app.audit import services as audit
-from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.reporting.access import can_view_reports
@@ -46,7 +46,7 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
 def revoke_token(token: ApiToken, actor: User) -> None:
     if token.revoked_at is not None:
         return
-    token.revoked_at = utcnow()
+    token.revoked_at = clock.now()
     audit.record("api_token_revoked", actor=actor, obj=token, name=token.name)
     db.session.flush()
 
@@ -81,7 +81,7 @@ def authenticate(header: str | None) -> ApiToken | None:
 
 def mark_used(token: ApiToken) -> None:
     """Records the last use, at most every five minutes (no write on every request)."""
-    now = utcnow()
+    now = clock.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         token.last_used_at = now
         db.session.flush()

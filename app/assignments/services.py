@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
 
-from flask import current_app, has_request_context, render_template
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.accounts.models import User
 from app.assignments import archives, filetypes, rules
 from app.assignments.models import (
@@ -23,10 +25,11 @@ from app.assignments.models import (
 from app.files import FileStore, FileTooLarge, StorageUnavailable
 from app.catalogue.models import Assignment
 from app.cohorts.models import Cohort, Enrolment
-from app.db import add_unless_duplicate, utcnow
+from app.db import add_unless_duplicate
 from app.errors import DomainError
 from app.extensions import db
-from app.mail.services import absolute_url, queue_mail
+from app.links import absolute_url
+from app.mail.compose import mail_user
 from app.progress.models import ItemType
 from app.progress.services import complete_item
 
@@ -126,7 +129,7 @@ def save_draft(submission: Submission, text: str, now: datetime | None = None) -
         raise DomainError(_("Der Text ist zu lang (höchstens %(n)d Zeichen).", n=MAX_TEXT_CHARS))
     if accepts_text(submission.assignment):
         submission.draft_text = text
-    submission.draft_saved_at = now or utcnow()
+    submission.draft_saved_at = now or clock.now()
     db.session.flush()
 
 
@@ -228,7 +231,7 @@ def add_draft_file(submission: Submission, upload: Upload, store: FileStore, now
         raise UploadRejected(_("„%(name)s“ konnte nicht gespeichert werden. Bitte versuchen Sie es noch einmal.", name=upload.filename))
     row = SubmissionFile(
         submission_id=submission.id, version_id=None, storage_key=stored.key, filename=_clean_filename(upload.filename),
-        content_type=filetypes.CONTENT_TYPES[kind], size=stored.size, sha256=stored.sha256, uploaded_at=now or utcnow(),
+        content_type=filetypes.CONTENT_TYPES[kind], size=stored.size, sha256=stored.sha256, uploaded_at=now or clock.now(),
     )
     db.session.add(row)
     db.session.flush()
@@ -255,7 +258,7 @@ def remove_draft_file(submission: Submission, file_id: int) -> None:
 
 def hand_in(submission: Submission, now: datetime | None = None) -> SubmissionVersion:
     """Turns the draft into the next numbered, immutable version."""
-    now = now or utcnow()
+    now = now or clock.now()
     _require_editable(submission)
     assignment = submission.assignment
     text = submission.draft_text.strip() if accepts_text(assignment) else ""
@@ -322,7 +325,7 @@ def grade_submission(
 ) -> Grading:
     """Adds a grading record for the latest version. Refused, with the other grading at hand, if
     the submission changed since the trainer opened it (optimistic locking)."""
-    now = now or utcnow()
+    now = now or clock.now()
     assignment = submission.assignment
     if submission.status == SubmissionStatus.DRAFT or version.submission_id != submission.id:
         raise DomainError(_("Diese Abgabe kann nicht bewertet werden."))
@@ -425,17 +428,15 @@ def _assignment_url(assignment: Assignment) -> str:
 def _mail_learner_about(grading: Grading, submission: Submission) -> None:
     user = submission.enrolment.user
     assignment = submission.assignment
-    with force_locale(user.locale or "de"):
-        if grading.decision == Decision.REVISION_REQUESTED:
-            subject = _("Bitte überarbeiten: „%(title)s“", title=assignment.title)
-        else:
-            subject = _("Ihre Praxisaufgabe „%(title)s“ ist bewertet", title=assignment.title)
-        body = render_template(
-            "mail/assignment_graded.txt", user=user, assignment=assignment, grading=grading,
-            decision=decision_label(grading.decision), points=_number(grading.points), max_points=_number(grading.max_points),
-            link=_assignment_url(assignment),
-        )
-    queue_mail(user.email, subject, body)
+    if grading.decision == Decision.REVISION_REQUESTED:
+        subject = _l("Bitte überarbeiten: „%(title)s“", title=assignment.title)
+    else:
+        subject = _l("Ihre Praxisaufgabe „%(title)s“ ist bewertet", title=assignment.title)
+    mail_user(
+        user, "mail/assignment_graded.txt", subject, assignment=assignment, grading=grading,
+        decision=LazyString(decision_label, grading.decision), points=_number(grading.points), max_points=_number(grading.max_points),
+        link=_assignment_url(assignment),
+    )
 
 
 def _mail_trainers_about(version: SubmissionVersion) -> None:
@@ -445,22 +446,18 @@ def _mail_trainers_about(version: SubmissionVersion) -> None:
     for trainer in submission.enrolment.cohort.trainers:
         if not trainer.active:
             continue
-        with force_locale(trainer.locale or "de"):
-            subject = _("Neue Abgabe: „%(title)s“ von %(name)s", title=assignment.title, name=learner.name)
-            body = render_template(
-                "mail/assignment_submitted.txt", trainer=trainer, learner=learner, assignment=assignment, version=version,
-                cohort=submission.enrolment.cohort, link=absolute_url("assignments.grade", submission_id=submission.id),
-            )
-        queue_mail(trainer.email, subject, body)
+        mail_user(
+            trainer, "mail/assignment_submitted.txt",
+            _l("Neue Abgabe: „%(title)s“ von %(name)s", title=assignment.title, name=learner.name),
+            trainer=trainer, learner=learner, assignment=assignment, version=version,
+            cohort=submission.enrolment.cohort, link=absolute_url("assignments.grade", submission_id=submission.id),
+        )
 
 
 def send_trainer_digest(now: datetime | None = None) -> int:
     """One mail per trainer listing the versions handed in since the last digest; returns the
     number of mails queued. Used with TRAINER_NOTIFICATIONS=digest, run daily from cron."""
-    if not has_request_context():  # from the CLI: templates and url_for need a request context
-        with current_app.test_request_context("/"):
-            return send_trainer_digest(now)
-    now = now or utcnow()
+    now = now or clock.now()
     versions = db.session.scalars(
         select(SubmissionVersion).where(SubmissionVersion.trainers_notified_at.is_(None))
         .options(selectinload(SubmissionVersion.submission).selectinload(Submission.enrolment).selectinload(Enrolment.cohort)
@@ -473,15 +470,13 @@ def send_trainer_digest(now: datetime | None = None) -> int:
             if trainer.active:
                 by_trainer.setdefault(trainer.id, (trainer, []))[1].append(version)
     for trainer, items in by_trainer.values():
-        with force_locale(trainer.locale or "de"):
-            subject = _("%(n)d neue Abgaben warten auf Ihre Bewertung", n=len(items)) if len(items) != 1 \
-                else _("Eine neue Abgabe wartet auf Ihre Bewertung")
-            body = render_template(
-                "mail/assignment_digest.txt", trainer=trainer,
-                items=[(v, v.submission, absolute_url("assignments.grade", submission_id=v.submission_id)) for v in items],
-                queue_link=absolute_url("assignments.queue"),
-            )
-        queue_mail(trainer.email, subject, body)
+        subject = _l("%(n)d neue Abgaben warten auf Ihre Bewertung", n=len(items)) if len(items) != 1 \
+            else _l("Eine neue Abgabe wartet auf Ihre Bewertung")
+        mail_user(
+            trainer, "mail/assignment_digest.txt", subject, trainer=trainer,
+            items=[(v, v.submission, absolute_url("assignments.grade", submission_id=v.submission_id)) for v in items],
+            queue_link=absolute_url("assignments.queue"),
+        )
     if versions:
         db.session.execute(
             update(SubmissionVersion).where(SubmissionVersion.id.in_([v.id for v in versions]))
@@ -496,12 +491,10 @@ def send_trainer_digest(now: datetime | None = None) -> int:
 def remove_orphaned_files(store, min_age_seconds: float = 3600, dry_run: bool = False) -> list[str]:
     """Deletes stored files that no row refers to (a crash between write and commit, removed
     draft files). Young files are left alone: their row may be about to be committed."""
-    import time
-
     referenced = set(db.session.scalars(select(SubmissionFile.storage_key).distinct()))
     removed = []
     for key, mtime in list(store.keys()):
-        if key in referenced or time.time() - mtime < min_age_seconds:
+        if key in referenced or clock.timestamp() - mtime < min_age_seconds:
             continue
         if not dry_run:
             store.remove_leftover(key)

@@ -15,11 +15,11 @@ import os
 import shutil
 import sqlite3
 import subprocess  # nosec B404 - runs pg_dump/pg_restore with an argument list, never a shell
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from app import clock
 from app.files.store import CHUNK, TMP, FileStore
 
 MANIFEST = "manifest.json"
@@ -83,7 +83,7 @@ def create_backup(database_uri: str, file_store: FileStore | None, target: Path)
     files[destination.name] = _sha256(destination)
     if file_store is not None:
         files.update(_copy_files_out(file_store, target))
-    manifest = {"created_at": datetime.now(timezone.utc).isoformat(), "database": kind, "files": files}
+    manifest = {"created_at": clock.now().isoformat(), "database": kind, "files": files}
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return manifest
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from flask import current_app, url_for
 from sqlalchemy import select
 
+from app import clock
 from app.catalogue.coursedata import CourseData
 from app.catalogue.frontmatter import Problem
 from app.catalogue.inventory import CourseUrls
 from app.catalogue.loader import content_hash, find_courses, load_course
 from app.catalogue.models import Assignment, Course, Lesson, MediaFile, Module, Quiz
-from app.db import utcnow
 from app.events import course_imported
 from app.extensions import db
 
@@ -88,7 +88,7 @@ def _sync(existing: dict[str, object], wanted: dict[str, object], create, update
         else:
             report.unchanged += 1
         rows[slug] = row
-    now = utcnow()
+    now = clock.now()
     for slug, row in existing.items():
         if slug not in wanted and row.archived_at is None:
             row.archived_at = now
@@ -116,7 +116,7 @@ def import_course(data: CourseData) -> ImportReport:
         course.archived_at = None
         report.updated += 1
     course.content_hash = data.content_hash
-    course.imported_at = utcnow()
+    course.imported_at = clock.now()
 
     existing_modules = {m.slug: m for m in db.session.scalars(select(Module).where(Module.course_id == course.id))}
 
@@ -162,7 +162,7 @@ def import_course(data: CourseData) -> ImportReport:
         if module.slug not in modules:  # children of an archived module are archived with it
             for children in (lessons_by_module, quizzes_by_module, assignments_by_module):
                 for child in children.get(module.id, {}).values():
-                    child.archived_at = child.archived_at or utcnow()
+                    child.archived_at = child.archived_at or clock.now()
     _sync_media(course, data)
     db.session.flush()
     course_imported.send(course)

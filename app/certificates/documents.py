@@ -51,13 +51,15 @@ def cohort_certificates(cohort: Cohort) -> list[Certificate]:
     return sorted(certificates, key=lambda c: (c.data["name"].casefold(), c.number))
 
 
-def write_cohort_zip(certificates: list[Certificate], target) -> int:
+def write_cohort_zip(certificates: list[Certificate], target, progress=None) -> int:
     """Writes one PDF per certificate into a ZIP (stored, not deflated: PDFs are compressed
-    already); returns the number of files."""
+    already), calling progress(written, all) when given; returns the number of files."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
-        for certificate in certificates:
+        for number, certificate in enumerate(certificates, start=1):
             info = zipfile.ZipInfo(filename(certificate), date_time=certificate.issued_at.timetuple()[:6])
             archive.writestr(info, render_pdf(certificate))
+            if progress is not None:
+                progress(number, len(certificates))
     return len(certificates)
 
 

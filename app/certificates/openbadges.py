@@ -10,33 +10,29 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import current_app
 from sqlalchemy import func, select
 
+from app import clock
 from app.certificates import credential, statuslist
 from app.certificates.keys import known_public_keys, signing_key
 from app.certificates.models import Certificate, CertificateStatus
-from app.db import utcnow
 from app.extensions import db
+from app.links import base_url, site_url
 
 STATUS_LIST_PATH = "/credentials/status/revocation"
 
 
-def _base_url() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
-
-
 def issuer_id() -> str:
-    return credential.issuer_did(_base_url())
+    return credential.issuer_did(base_url())
 
 
 def status_list_url() -> str:
-    return _base_url() + STATUS_LIST_PATH
+    return site_url(STATUS_LIST_PATH)
 
 
 def achievement_id(data: dict) -> str:
     """One id per qualification and course version, the same in every holder's credential."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"{_base_url()}/kurse/{data['course_slug']}?version={data.get('course_version')}").urn
+    return uuid.uuid5(uuid.NAMESPACE_URL, site_url(f"/kurse/{data['course_slug']}?version={data.get('course_version')}")).urn
 
 
 def open_badge(certificate: Certificate) -> dict:
@@ -70,7 +66,7 @@ def status_list_jwt() -> str:
     highest = db.session.scalar(select(func.max(Certificate.id))) or 0
     invalid = db.session.scalars(select(Certificate.id).where(Certificate.status != CertificateStatus.VALID)).all()
     payload = statuslist.status_list_credential(status_list_url(), issuer_id(), invalid, statuslist.list_length(highest))
-    return _sign(payload, issued_at=utcnow())
+    return _sign(payload, issued_at=clock.now())
 
 
 def issuer_jwks() -> dict:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app import clock
 from app.certificates.eligibility import awaits_approval
 from app.certificates.models import Certificate, CompletionApproval
 from app.cohorts.models import Enrolment, EnrolmentStatus
-from app.db import utcnow
 from app.extensions import db
 from app.progress.models import ItemType
 from app.progress.services import done_items, required_items
@@ -25,7 +25,7 @@ def completion_state(enrolment: Enrolment, required: set | None = None) -> dict:
     if rules.get("min_attendance"):
         from app.sessions.queries import enrolment_attendance
 
-        attendance = enrolment_attendance(enrolment, utcnow())
+        attendance = enrolment_attendance(enrolment, clock.now())
     return {"required": required, "done": done, "course_complete": (ItemType.COURSE, course.id) in done, "rules": rules,
             "attendance": attendance}
 

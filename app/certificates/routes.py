@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import re
-import tempfile
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -11,14 +10,15 @@ from sqlalchemy.orm import selectinload
 
 from app import navigation
 from app.accounts.models import Role
-from app.certificates import access
-from app.certificates.documents import cohort_certificates, filename, render_pdf, write_cohort_zip
+from app.certificates import access, downloads
 from app.certificates.forms import ActionForm, ReissueForm, RevokeForm
 from app.certificates.models import Certificate, CertificateStatus, CompletionApproval
+from app.certificates.documents import cohort_certificates, filename, render_pdf
 from app.certificates.services import reissue_certificate, resend_certificate_mail, revoke_certificate
 from app.certificates.verification import verification_status
 from app.cohorts.models import Cohort, Enrolment
 from app.errors import DomainError
+from app.exports.routes import offer
 from app.extensions import db, limiter
 from app.security import role_required
 
@@ -43,23 +43,18 @@ def download(certificate_id: int):
     return response
 
 
-@bp.get("/zertifikate/kohorte/<int:cohort_id>.zip")
+@bp.route("/zertifikate/kohorte/<int:cohort_id>.zip", methods=["GET", "POST"])
 @login_required
 def cohort_zip(cohort_id: int):
     cohort = db.get_or_404(Cohort, cohort_id)
     if not access.can_download_cohort(current_user, cohort):
         abort(404)
-    certificates = cohort_certificates(cohort)
-    if not certificates:
+    count = len(cohort_certificates(cohort))
+    if not count:
         flash(_("In dieser Kohorte ist noch kein gültiges Zertifikat ausgestellt."), "error")
         return redirect(url_for("certificates.index", cohort=cohort.id))
-    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # larger batches go to disk
-    write_cohort_zip(certificates, spool)
-    spool.seek(0)
-    name = re.sub(r"[^A-Za-z0-9_-]+", "-", cohort.name).strip("-") or f"kohorte-{cohort.id}"
-    response = send_file(spool, mimetype="application/zip", as_attachment=True, download_name=f"zertifikate-{name}.zip")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    # a few PDFs are rendered at once; a large cohort's ZIP is prepared in the background
+    return offer(downloads.KIND, {"cohort_id": cohort.id}, downloads.title(cohort), estimate=count)
 
 
 # -- staff pages ----------------------------------------------------------------------------------

@@ -8,12 +8,12 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import clock
 from app.accounts.models import User
 from app.audit import services as audit
 from app.certificates import signing
@@ -25,10 +25,11 @@ from app.certificates.queries import completion_state, is_approved
 from app.certificates.snapshot import snapshot, store_assets
 from app.certificates.verification import verification_url
 from app.cohorts.models import Enrolment, EnrolmentStatus
-from app.db import add_unless_duplicate, utcnow
+from app.db import add_unless_duplicate
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
-from app.mail.services import absolute_url, queue_mail
+from app.links import absolute_url
+from app.mail.compose import mail_user
 
 APPROVAL_NOTE_LENGTH = 1000  # CompletionApproval.note
 
@@ -68,21 +69,13 @@ def request_approval(enrolment: Enrolment) -> bool:
 
 
 def _mail_trainers_about_approval(enrolment: Enrolment) -> None:
-    from flask import has_request_context, render_template
-
-    if not has_request_context():  # CLI, background work: templates need a request context
-        with current_app.test_request_context("/"):
-            return _mail_trainers_about_approval(enrolment)
     cohort, learner = enrolment.cohort, enrolment.user
     link = absolute_url("cohorts.detail", cohort_id=cohort.id) + "#freigaben"
     for trainer in cohort.trainers:
         if not trainer.active:
             continue
-        with force_locale(trainer.locale or "de"):
-            subject = _("Abschluss wartet auf Ihre Freigabe: %(name)s", name=learner.name)
-            body = render_template("mail/approval_requested.txt", trainer=trainer, learner=learner, cohort=cohort,
-                                   course=cohort.course, link=link)
-        queue_mail(trainer.email, subject, body)
+        mail_user(trainer, "mail/approval_requested.txt", _l("Abschluss wartet auf Ihre Freigabe: %(name)s", name=learner.name),
+                  trainer=trainer, learner=learner, cohort=cohort, course=cohort.course, link=link)
 
 
 def approve_completion(enrolment: Enrolment, trainer: User, note: str | None = None) -> Certificate:
@@ -108,7 +101,7 @@ def approve_completion(enrolment: Enrolment, trainer: User, note: str | None = N
     note = (note or "").strip() or None
     if note is not None and len(note) > APPROVAL_NOTE_LENGTH:
         raise DomainError(_("Die Anmerkung ist zu lang (höchstens %(n)d Zeichen).", n=APPROVAL_NOTE_LENGTH))
-    approval = CompletionApproval(enrolment_id=enrolment.id, approved_by_id=trainer.id, approved_at=utcnow(), note=note)
+    approval = CompletionApproval(enrolment_id=enrolment.id, approved_by_id=trainer.id, approved_at=clock.now(), note=note)
     if not add_unless_duplicate(approval):  # approved at the same moment by someone else: that approval stands
         raise DomainError(_("Der Abschluss ist bereits freigegeben."))
     audit.record("completion_approved", actor=trainer, obj=enrolment, cohort=enrolment.cohort_id, with_note=note is not None)
@@ -124,8 +117,8 @@ def issue_certificate(enrolment: Enrolment, version: int = 1) -> Certificate:
     that certificate."""
     course = enrolment.cohort.course
     settings = course.certificate or {}
-    issued_at = utcnow()
-    issued_on = issued_at.date()
+    issued_at = clock.now()
+    issued_on = clock.local_date(issued_at)
     years = settings.get("validity_years")
     expires_on = _add_years(issued_on, years) if years else None
     prefix = settings.get("prefix", "CERT")
@@ -162,16 +155,17 @@ def reissue_certificate(certificate: Certificate, issued_by, reason: str, name: 
     if certificate.status == CertificateStatus.REVOKED:
         raise DomainError(_("Ein widerrufenes Zertifikat kann nicht neu ausgestellt werden."))
     key = signing_key()
-    issued_at = utcnow()
+    issued_at = clock.now()
+    issued_on = clock.local_date(issued_at)
     prefix = certificate.number.rsplit("-", 2)[0]
     try:
         with db.session.begin_nested():
-            number = f"{prefix}-{issued_at.year}-{_next_number(prefix, issued_at.year):05d}"
+            number = f"{prefix}-{issued_on.year}-{_next_number(prefix, issued_on.year):05d}"
             code = secrets.token_urlsafe(18)
             data = dict(certificate.data)
             data.update(
                 name=(name or certificate.enrolment.user.name).strip(), number=number, verify_url=verification_url(code),
-                issued_on=issued_at.date().isoformat(),
+                issued_on=issued_on.isoformat(),
                 replaces={"number": certificate.number, "issued_on": certificate.data["issued_on"]},
             )
             new = Certificate(
@@ -199,7 +193,7 @@ def revoke_certificate(certificate: Certificate, revoked_by, reason: str) -> Cer
     if certificate.status != CertificateStatus.VALID:
         raise DomainError(_("Nur ein gültiges Zertifikat kann widerrufen werden."))
     certificate.status = CertificateStatus.REVOKED
-    certificate.revoked_at = utcnow()
+    certificate.revoked_at = clock.now()
     certificate.revoke_reason = reason
     certificate.revoked_by_id = revoked_by.id
     db.session.flush()
@@ -214,15 +208,12 @@ def resend_certificate_mail(certificate: Certificate) -> None:
 
 
 def _queue_certificate_mail(certificate: Certificate) -> None:
-    user = certificate.enrolment.user
-    with force_locale(user.locale or "de"):
-        if certificate.kind == "zertifikat":
-            subject = _("Ihr Zertifikat „%(course)s“", course=certificate.data["course_title"])
-        else:
-            subject = _("Ihre Teilnahmebescheinigung „%(course)s“", course=certificate.data["course_title"])
-        # the Jinja environment directly: issuing may run outside a request (CLI, batch, tests)
-        body = current_app.jinja_env.get_template("mail/certificate_issued.txt").render(user=user, certificate=certificate)
-    queue_mail(user.email, subject, body, attachments=[{"kind": "certificate", "id": certificate.id}])
+    if certificate.kind == "zertifikat":
+        subject = _l("Ihr Zertifikat „%(course)s“", course=certificate.data["course_title"])
+    else:
+        subject = _l("Ihre Teilnahmebescheinigung „%(course)s“", course=certificate.data["course_title"])
+    mail_user(certificate.enrolment.user, "mail/certificate_issued.txt", subject, certificate=certificate,
+              attachments=[{"kind": "certificate", "id": certificate.id}])
 
 
 def _add_years(day: date, years: int) -> date:

@@ -5,21 +5,21 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import current_app
-
+from app import clock
 from app.certificates import signing
 from app.certificates.keys import known_public_keys
 from app.certificates.models import Certificate
-from app.db import utcnow
+from app.links import site_url
 
 
 def verification_url(code: str) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/verify/{code}"
+    """The address printed on the certificate and in its QR code: fixed, whatever the routes do."""
+    return site_url(f"/verify/{code}")
 
 
 def verification_status(certificate: Certificate, today: date | None = None) -> str:
     """valid | revoked | superseded | expired"""
-    today = today or utcnow().date()
+    today = today or clock.today()  # expiry dates are German calendar days
     if certificate.status.value != "valid":
         return certificate.status.value
     if certificate.expires_on and certificate.expires_on < today:

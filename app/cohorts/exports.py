@@ -15,15 +15,22 @@ def _safe(value):
     return value
 
 
-def to_csv(rows: list[list]) -> bytes:
+def _report(progress, number: int, rows: list[list]) -> None:
+    """progress(data rows written, data rows), the header not counted."""
+    if progress is not None and number:
+        progress(number, len(rows) - 1)
+
+
+def to_csv(rows: list[list], progress=None) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    for row in rows:
+    for number, row in enumerate(rows):
         writer.writerow(["" if v is None else _safe(v) for v in row])
+        _report(progress, number, rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(rows: list[list], sheet_title: str = "Matrix") -> bytes:
+def to_xlsx(rows: list[list], sheet_title: str = "Matrix", progress=None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -31,8 +38,9 @@ def to_xlsx(rows: list[list], sheet_title: str = "Matrix") -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "".join(c for c in sheet_title if c not in '[]:*?/\\')[:31] or "Matrix"
-    for row in rows:
+    for number, row in enumerate(rows):
         sheet.append([_safe(v) for v in row])
+        _report(progress, number, rows)
     if rows:
         for cell in sheet[1]:
             cell.font = Font(bold=True)

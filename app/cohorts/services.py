@@ -6,20 +6,21 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from app import clock
 from app.accounts.models import Role, User
 from app.accounts.services import normalise_email, set_password, update_profile
 from app.catalogue.models import Course, Module
 from app.cohorts.importing import ImportFileError, InviteeRow, RowError, validate_rows
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, Invitation, ModuleRelease
-from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.mail.services import queue_mail
+from app.links import absolute_url
+from app.mail.compose import mail_user
 from app.progress.services import initialise_enrolment
 from app.regions import LAENDER, district
 
@@ -186,33 +187,23 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _locale(user: User) -> str:
-    return user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
 def _send_invitation(enrolment: Enrolment, invited_by: User | None) -> Invitation:
     days = int(current_app.config.get("INVITATION_DAYS", 14))
     token = secrets.token_urlsafe(32)
     invitation = Invitation(enrolment=enrolment, token_hash=_token_hash(token), invited_by_id=invited_by.id if invited_by else None,
-                            expires_at=utcnow() + timedelta(days=days))
+                            expires_at=clock.now() + timedelta(days=days))
     db.session.add(invitation)
     user, cohort = enrolment.user, enrolment.cohort
-    link = url_for("cohorts.accept_invitation", token=token, _external=True)
-    with force_locale(_locale(user)):
-        subject = _("Einladung zur Qualifizierung „%(course)s“", course=cohort.course.title)
-        body = render_template("mail/cohort_invitation.txt", user=user, cohort=cohort, link=link, days=days,
-                               expires_on=(utcnow() + timedelta(days=days)).date(), invited_by=invited_by)
-    queue_mail(user.email, subject, body)
+    mail_user(user, "mail/cohort_invitation.txt", _l("Einladung zur Qualifizierung „%(course)s“", course=cohort.course.title),
+              cohort=cohort, link=absolute_url("cohorts.accept_invitation", token=token), days=days,
+              expires_on=clock.local_date(clock.now() + timedelta(days=days)), invited_by=invited_by)
     return invitation
 
 
 def _notify_enrolled(enrolment: Enrolment) -> None:
     user, cohort = enrolment.user, enrolment.cohort
-    with force_locale(_locale(user)):
-        subject = _("Sie sind in der Kohorte „%(name)s“ eingeschrieben", name=cohort.name)
-        body = render_template("mail/cohort_enrolled.txt", user=user, cohort=cohort,
-                               link=url_for("learning.dashboard", _external=True))
-    queue_mail(user.email, subject, body)
+    mail_user(user, "mail/cohort_enrolled.txt", _l("Sie sind in der Kohorte „%(name)s“ eingeschrieben", name=cohort.name),
+              cohort=cohort, link=absolute_url("learning.dashboard"))
 
 
 @dataclass
@@ -264,7 +255,7 @@ def resend_invitation(enrolment: Enrolment, invited_by: User | None) -> Invitati
 
 
 def _revoke_open_invitations(enrolment: Enrolment) -> None:
-    now = utcnow()
+    now = clock.now()
     for row in db.session.scalars(
         select(Invitation).where(Invitation.enrolment_id == enrolment.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
     ):
@@ -276,7 +267,7 @@ def find_invitation(token: str) -> Invitation | None:
     if not token or len(token) > 100:
         return None
     row = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
-    if row is None or row.used_at is not None or row.revoked_at is not None or row.expires_at < utcnow():
+    if row is None or row.used_at is not None or row.revoked_at is not None or row.expires_at < clock.now():
         return None
     if row.enrolment.status != EnrolmentStatus.INVITED:
         return None
@@ -292,7 +283,7 @@ def accept_invitation(token: str, password: str, name: str, municipality: str | 
     user = enrolment.user
     update_profile(user, name, municipality, district_ags, position)
     set_password(user, password)
-    invitation.used_at = utcnow()
+    invitation.used_at = clock.now()
     # Other open invitations of the same person (other cohorts) are accepted with this one.
     for other in db.session.scalars(
         select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.status == EnrolmentStatus.INVITED)
@@ -365,12 +356,11 @@ def send_reminders(cohort: Cohort, enrolments: list[Enrolment], subject: str, te
     recipients = [e for e in enrolments if e.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.INVITED)]
     if not recipients:
         raise DomainError(_("Bitte wählen Sie mindestens eine aktive Person aus."))
+    link = absolute_url("learning.dashboard")
     for enrolment in recipients:
         user = enrolment.user
-        with force_locale(_locale(user)):
-            body = render_template("mail/cohort_reminder.txt", user=user, cohort=cohort, text=text.strip(), sent_by=sent_by,
-                                   link=url_for("learning.dashboard", _external=True))
-        queue_mail(user.email, subject.strip()[:300], body)
+        mail_user(user, "mail/cohort_reminder.txt", subject.strip(), cohort=cohort, text=text.strip(),
+                  sent_by=sent_by, link=link)
     db.session.flush()
     return len(recipients)
 
@@ -380,7 +370,7 @@ def accept_invitations_by_sign_on(user: User) -> int:
     invitation link would (without a password: the provider vouches for the person). Only
     invitations whose link would still work count; returns how many enrolments became active."""
     accepted = 0
-    now = utcnow()
+    now = clock.now()
     for enrolment in db.session.scalars(
         select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.status == EnrolmentStatus.INVITED)
     ):

@@ -9,6 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app import clock
+
 cli = AppGroup("demo", help="Demo data.")
 
 DEMO_USERS = (
@@ -90,7 +92,7 @@ def _seed_schedule_and_profile(cohort, learner) -> list[str]:
     modules = [m for m in cohort.course.modules if m.archived_at is None]
     if modules and not cohort.module_releases:
         later = len(modules) // 3  # the last third opens in the coming weeks
-        today = date.today()
+        today = clock.today()
         first_open = len(modules) - later
         for index, module in enumerate(modules):
             weeks = index - first_open + 1  # open ones in the past weeks, the rest weekly from next week

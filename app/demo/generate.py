@@ -24,6 +24,7 @@ from itertools import accumulate
 
 from sqlalchemy import func, insert, select, text
 
+from app import clock
 from app.extensions import db
 
 EMAIL_DOMAIN = "demo.invalid"
@@ -160,16 +161,16 @@ def generated_learner_count() -> int:
 def generate(learners: int, seed: int = 2027, today: date | None = None, progress=None) -> GenerateReport:
     """Adds generated learners up to `learners` in total (see the module docstring). Flushes in
     batches; the caller commits."""
-    import time as clock
+    import time as timer
 
     from app.accounts.models import Role, User
     from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
     from app.progress.models import ItemType, ProgressItem
     from app.regions import district as district_of, districts_in_land
 
-    started = clock.perf_counter()
+    started = timer.perf_counter()
     report = GenerateReport()
-    today = today or date.today()
+    today = today or clock.today()
     now = datetime.combine(today, time(18, 0), tzinfo=timezone.utc)
     shapes = course_shapes()
     if not shapes:
@@ -177,7 +178,7 @@ def generate(learners: int, seed: int = 2027, today: date | None = None, progres
     existing = generated_learner_count()
     report.existing_learners = existing
     if existing >= learners:
-        report.seconds = clock.perf_counter() - started
+        report.seconds = timer.perf_counter() - started
         return report
     districts, cumulative = district_weights(seed)
     towns: dict[str, list[str]] = {}
@@ -300,7 +301,7 @@ def generate(learners: int, seed: int = 2027, today: date | None = None, progres
     from app.reporting import facts
 
     facts.rebuild(db.session.connection())
-    report.seconds = clock.perf_counter() - started
+    report.seconds = timer.perf_counter() - started
     return report
 
 
@@ -357,7 +358,7 @@ class CertificateWriter:
 
             course = db.session.get(Course, shape.id)
             stand_in = Enrolment(user=User(name="–"), cohort=Cohort(name="–", course=course))
-            data, assets = snapshot(stand_in, "–", "–", date.today(), None)
+            data, assets = snapshot(stand_in, "–", "–", clock.today(), None)
             for obj in (stand_in, stand_in.user, stand_in.cohort):  # a stand-in, never to be saved
                 if obj in db.session:
                     db.session.expunge(obj)
@@ -386,7 +387,7 @@ class CertificateWriter:
             self.next_id = _next_id(Certificate)
             self.key = signing_key()
             self.key_id = signing.key_id(self.key)
-        issued_on = issued_at.date()
+        issued_on = clock.local_date(issued_at)
         number = f"{shape.prefix}-{issued_on.year}-{self._number(shape.prefix, issued_on.year):05d}"
         code = secrets.token_urlsafe(18)
         expires_on = _add_years(issued_on, shape.validity_years) if shape.validity_years else None

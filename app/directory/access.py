@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import Select, or_, select
 
+from app import clock
 from app.accounts.models import Role, User
 from app.certificates.models import Certificate, CertificateStatus
 from app.cohorts.models import Enrolment
@@ -16,7 +17,7 @@ from app.extensions import db
 
 
 def certified_user_ids(today: date | None = None) -> Select:
-    today = today or date.today()
+    today = today or clock.today()
     return (
         select(Enrolment.user_id).join(Certificate, Certificate.enrolment_id == Enrolment.id)
         .where(Certificate.status == CertificateStatus.VALID,

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import clock
 from app.accounts.models import User
 from app.audit.services import record
-from app.db import utcnow
 from app.directory import topics as topic_rules
 from app.directory.access import can_list_self
 from app.directory.models import DirectoryEntry
@@ -35,7 +35,7 @@ def publish_entry(user: User, *, consent: bool, name: str, municipality: str, di
     entry = entry_of(user)
     created = entry is None
     if created:
-        entry = DirectoryEntry(user_id=user.id, consented_at=utcnow())
+        entry = DirectoryEntry(user_id=user.id, consented_at=clock.now())
         db.session.add(entry)
     entry.name = name.strip()[:200]
     entry.municipality = municipality.strip()[:200]
@@ -45,7 +45,7 @@ def publish_entry(user: User, *, consent: bool, name: str, municipality: str, di
     entry.topics = ", ".join(parsed)
     entry.topics_key = topic_rules.search_key(parsed)
     entry.contact_email = contact_email.strip()[:254]
-    entry.consented_at = utcnow()  # the consent given with this version of the data
+    entry.consented_at = clock.now()  # the consent given with this version of the data
     db.session.flush()
     if created:
         record("directory_consent_given", actor=user, obj=entry)

@@ -5,8 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app import navigation
-from app.db import utcnow
+from app import clock, navigation
 from app.discussions import queries, services
 from app.discussions.access import (
     can_moderate, cohort_or_404, module_or_404, post_or_404, readable_cohorts, thread_or_404,
@@ -84,7 +83,7 @@ def thread(thread_id: int):
             db.session.commit()
             flash(_("Antwort veröffentlicht."), "success")
             return redirect(url_for("discussions.thread", thread_id=thread.id) + f"#beitrag-{post.id}")
-    now = utcnow()
+    now = clock.now()
     posts = queries.visible_posts(thread, include_hidden=moderator)
     return render_template(
         "discussions/thread.html", thread=thread, cohort=thread.cohort, posts=posts, form=form, moderator=moderator,

@@ -7,23 +7,24 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import clock
 from app.accounts.models import User
 from app.audit.services import record
 from app.catalogue.models import Module
 from app.cohorts.models import Cohort
-from app.db import utcnow
 from app.discussions import rules
 from app.discussions.access import can_moderate, can_read
 from app.discussions.models import DiscussionPost, DiscussionSetting, DiscussionThread, PostReport
 from app.errors import DomainError, NotAllowed
 from app.extensions import db
-from app.mail.services import absolute_url, queue_mail
+from app.links import absolute_url
+from app.mail.compose import mail_user
 
 
 def edit_window_minutes() -> int:
@@ -48,7 +49,7 @@ def start_thread(cohort: Cohort, module: Module, author: User, title: str, body:
     title = (title or "").strip()
     if not title:
         raise DomainError(_("Bitte geben Sie einen Titel an."))
-    now = utcnow()
+    now = clock.now()
     thread = DiscussionThread(cohort=cohort, module=module, author=author, title=title[:200], created_at=now, last_post_at=now)
     thread.posts.append(DiscussionPost(author=author, body=_body(body), created_at=now))
     db.session.add(thread)
@@ -62,7 +63,7 @@ def reply(thread: DiscussionThread, author: User, body: str) -> DiscussionPost:
         raise NotAllowed(_("Sie gehören nicht zu dieser Kohorte."))
     if thread.locked and not moderator:
         raise DomainError(_("Dieses Thema ist geschlossen; Antworten sind nicht mehr möglich."))
-    now = utcnow()
+    now = clock.now()
     post = DiscussionPost(thread=thread, author=author, body=_body(body), created_at=now)
     db.session.add(post)
     thread.last_post_at = now
@@ -72,7 +73,7 @@ def reply(thread: DiscussionThread, author: User, body: str) -> DiscussionPost:
 
 
 def edit_post(post: DiscussionPost, editor: User, body: str, now: datetime | None = None) -> DiscussionPost:
-    now = now or utcnow()
+    now = now or clock.now()
     if post.author_id != editor.id:
         raise NotAllowed(_("Sie können nur eigene Beiträge bearbeiten."))
     if post.hidden:
@@ -87,7 +88,7 @@ def edit_post(post: DiscussionPost, editor: User, body: str, now: datetime | Non
 
 def may_edit(post: DiscussionPost, user: User, now: datetime | None = None) -> bool:
     return (post.author_id == user.id and not post.hidden
-            and rules.within_edit_window(post.created_at, now or utcnow(), edit_window_minutes()))
+            and rules.within_edit_window(post.created_at, now or clock.now(), edit_window_minutes()))
 
 
 def report_post(post: DiscussionPost, reporter: User, reason: str = "") -> PostReport:
@@ -124,7 +125,7 @@ def set_locked(thread: DiscussionThread, locked: bool, actor: User) -> None:
 def set_hidden(post: DiscussionPost, hidden: bool, actor: User) -> None:
     """Hiding also settles the open reports about the post."""
     _moderator(actor, post.thread.cohort)
-    now = utcnow()
+    now = clock.now()
     if hidden:
         post.hidden_at, post.hidden_by_id = now, actor.id
         for report in post.reports:
@@ -138,7 +139,7 @@ def set_hidden(post: DiscussionPost, hidden: bool, actor: User) -> None:
 
 def dismiss_reports(post: DiscussionPost, actor: User) -> int:
     _moderator(actor, post.thread.cohort)
-    now, count = utcnow(), 0
+    now, count = clock.now(), 0
     for report in post.reports:
         if report.resolved_at is None:
             report.resolved_at, report.resolved_by_id = now, actor.id
@@ -178,8 +179,5 @@ def _notify_reply(post: DiscussionPost) -> None:
     for user in recipients.values():
         if user.id in opted_out or not user.active or not can_read(user, thread.cohort):
             continue
-        with force_locale(user.locale or "de"):
-            subject = _("Neue Antwort: „%(title)s“", title=thread.title)
-            body = render_template("mail/discussion_reply.txt", user=user, post=post, thread=thread, link=link,
-                                   settings_link=settings_link)
-        queue_mail(user.email, subject, body)
+        mail_user(user, "mail/discussion_reply.txt", _l("Neue Antwort: „%(title)s“", title=thread.title),
+                  post=post, thread=thread, link=link, settings_link=settings_link)

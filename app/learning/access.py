@@ -1,13 +1,13 @@
 """Loading course content for the current user: the enrolment, and whether a module is open."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
+from app import clock
 from app.accounts.models import Role, User
 from app.catalogue.models import Course, Lesson, Module
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, cohort_trainers
@@ -86,11 +86,6 @@ def active_lessons(module: Module) -> list[Lesson]:
     return [lesson for lesson in module.lessons if lesson.archived_at is None]
 
 
-def today_local() -> date:
-    """Release dates are calendar days in Germany."""
-    return datetime.now(ZoneInfo("Europe/Berlin")).date()
-
-
 def closed_until(enrolment: Enrolment | None, modules: list[Module], today: date | None = None) -> dict[int, date]:
     """Module id → opening date, for the modules that have not opened yet for this enrolment's cohort
     (the cohort's release schedule, see app.cohorts.schedule) when the cohort locks modules by date.
@@ -99,7 +94,7 @@ def closed_until(enrolment: Enrolment | None, modules: list[Module], today: date
         return {}
     from app.cohorts.schedule import module_release_dates
 
-    today = today or today_local()
+    today = today or clock.today()
     dates = module_release_dates(enrolment.cohort, modules)
     return {module_id: day for module_id, day in dates.items() if day > today}
 
@@ -111,4 +106,4 @@ def opens_on(enrolment: Enrolment | None, module: Module, today: date | None = N
     from app.cohorts.schedule import module_opens_on
 
     day = module_opens_on(enrolment.cohort, module)
-    return day if day > (today or today_local()) else None
+    return day if day > (today or clock.today()) else None

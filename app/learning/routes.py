@@ -14,7 +14,7 @@ from app.catalogue.models import Course, Lesson, Module
 from app.certificates.models import Certificate, CertificateStatus
 from app.certificates.queries import awaiting_approval
 from app.cohorts.models import Cohort, Enrolment
-from app import navigation
+from app import clock, navigation
 from app.extensions import db
 from app.learning.access import (
     OPEN_STATUSES, active_lessons, closed_until, course_or_404, locked_reason, module_or_404, opens_on, require_access,
@@ -42,21 +42,14 @@ def dashboard():
     enrolments = list(dict.fromkeys(enrolment for enrolment, _certificate in rows))
     certificates = {enrolment.id: certificate for enrolment, certificate in rows if certificate is not None}
     next_lessons = _next_lessons(enrolments)
-    from app.db import utcnow
     from app.sessions.queries import upcoming_for_user
 
-    upcoming_sessions = upcoming_for_user(current_user, utcnow()) if enrolments else []
+    upcoming_sessions = upcoming_for_user(current_user, clock.now()) if enrolments else []
     from app.learning.dashboard import latest_feedback, upcoming_due
 
     return render_template("learning/dashboard.html", enrolments=enrolments, certificates=certificates, next_lessons=next_lessons,
                            upcoming_sessions=upcoming_sessions, due_items=upcoming_due(enrolments),
-                           feedback=latest_feedback(enrolments), today=_today(), awaiting_approval=awaiting_approval(enrolments))
-
-
-def _today():
-    from app.learning.access import today_local
-
-    return today_local()
+                           feedback=latest_feedback(enrolments), today=clock.today(), awaiting_approval=awaiting_approval(enrolments))
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,23 @@
 """Outgoing mail: recorded with the action (queue_mail), delivered after the commit (deliver_pending).
 
-Delivery goes over SMTP when MAIL_SERVER is set, otherwise into MAIL_DIR as .eml files so a
-developer can read e.g. a password-reset link. Failed deliveries stay queued for the next run of
-`flask --app wsgi mail deliver`."""
+Delivery goes through the configured transport (transports.py: SMTP, or .eml files in MAIL_DIR
+so a developer can read e.g. a password-reset link). Failed deliveries stay queued for the next
+run of `flask --app wsgi mail deliver`."""
 from __future__ import annotations
 
 import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from pathlib import Path
 from typing import Callable
 
-from flask import current_app, g, has_request_context, url_for
+from flask import current_app, g
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import utcnow
 from app.extensions import db
 from app.mail.models import OutgoingMail
+from app.mail.transports import transport_from_config
 from app.validators import one_line
 
 MAX_ATTEMPTS = 8
@@ -28,16 +28,6 @@ ATTACHMENT_RENDERERS: dict[str, Callable[[dict], tuple[str, str, bytes]]] = {}
 
 class AttachmentError(Exception):
     """An attachment cannot be rendered; the mail stays queued for a retry."""
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """A link to this site for mails, feeds and calendar files: BASE_URL plus the route, also
-    outside a request (CLI commands such as the trainer digest)."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return base + url_for(endpoint, **values)
 
 
 def register_attachment_renderer(kind: str, render: Callable[[dict], tuple[str, str, bytes]]) -> None:
@@ -75,21 +65,8 @@ def build_message(mail: OutgoingMail) -> EmailMessage:
 
 
 def _send(message: EmailMessage, mail: OutgoingMail) -> None:
-    config = current_app.config
-    if config.get("MAIL_SERVER"):
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            smtp.send_message(message)
-        return
-    folder = Path(config["MAIL_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{utcnow():%Y%m%dT%H%M%S}-{mail.id:06d}.eml"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(bytes(message))
-    tmp.replace(path)
+    """Through the configured transport (transports.py); a failed hand-over raises DeliveryError."""
+    transport_from_config(current_app.config).send(message, mail.id)
 
 
 def deliver_pending(limit: int = 100) -> tuple[int, int]:

@@ -7,12 +7,13 @@ multiprocess mode, docs/deployment.md)."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import timezone
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import case, func, select
 
+from app import clock
 from app.extensions import db
 
 disable_created_metrics()  # no "_created" series beside each histogram: half the lines, nothing lost for us
@@ -74,7 +75,7 @@ class DatabaseCollector:
             if oldest is not None:
                 if oldest.tzinfo is None:
                     oldest = oldest.replace(tzinfo=timezone.utc)
-                age = max((datetime.now(timezone.utc) - oldest).total_seconds(), 0.0)
+                age = max((clock.now() - oldest).total_seconds(), 0.0)
             yield GaugeMetricFamily(
                 "scc_mail_outbox_oldest_unsent_age_seconds", "Age of the oldest mail still to be delivered; 0 if none.", value=age
             )

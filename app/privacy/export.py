@@ -10,6 +10,7 @@ from typing import IO
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
+from app import clock
 from app.accounts.models import LoginSession, PasswordResetToken, User
 from app.api.models import ApiToken
 from app.assignments.models import Submission, SubmissionFile
@@ -18,7 +19,6 @@ from app.audit.models import AuditEvent
 from app.catalogue.models import Assignment, Course, Lesson, Module, Quiz
 from app.certificates.models import Certificate
 from app.cohorts.models import Enrolment, Invitation
-from app.db import utcnow
 from app.directory.models import DirectoryEntry
 from app.discussions.models import DiscussionPost, DiscussionSetting, DiscussionThread, PostReport
 from app.events import account_exporting
@@ -118,7 +118,7 @@ def collect(user: User) -> dict:
     ).all()
     document = {
         "format": FORMAT,
-        "exported_at": _iso(utcnow()),
+        "exported_at": _iso(clock.now()),
         "account": {
             "id": user.id, "email": user.email, "name": user.name, "role": user.role.value, "locale": user.locale,
             "active": user.active, "created_at": _iso(user.created_at),
@@ -240,13 +240,19 @@ def _file_entries(document: dict) -> list[dict]:
     return entries
 
 
-def write_zip(document: dict, store: FileStore, target: IO[bytes]) -> dict:
-    """Writes `daten.json` (the document from `collect`) and every uploaded file into `target`;
+def file_count(document: dict) -> int:
+    return len(_file_entries(document))
+
+
+def write_zip(document: dict, store: FileStore, target: IO[bytes], progress=None) -> dict:
+    """Writes `daten.json` (the document from `collect`) and every uploaded file into `target`
+    (calling progress(files written, files) when given);
     needs no database, so the caller can end its transaction first. A file missing from the store
     is marked `"missing": true` instead of failing the whole export; a store that cannot be
     reached fails it (StorageUnavailable), so no export claims files missing that are not."""
+    entries = _file_entries(document)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for entry in _file_entries(document):
+        for number, entry in enumerate(entries, start=1):
             key = entry.pop("_storage_key")
             try:
                 with store.open(key) as source, archive.open(entry["path_in_zip"], "w") as out:
@@ -257,6 +263,8 @@ def write_zip(document: dict, store: FileStore, target: IO[bytes]) -> dict:
             except (OSError, KeyError):
                 entry["missing"] = True
                 entry["path_in_zip"] = None
+            if progress is not None:
+                progress(number, len(entries))
         archive.writestr("daten.json", json.dumps(document, ensure_ascii=False, indent=2, default=str))
         archive.writestr("LIESMICH.txt", _readme())
     return document

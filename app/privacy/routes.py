@@ -1,20 +1,17 @@
 """The learner's "Meine Daten" page (export, deletion) and the admin's account deletion."""
 from __future__ import annotations
 
-import tempfile
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from app import navigation
 from app.accounts.models import Role, User
 from app.files import StorageUnavailable, get_store
-from app.audit import services as audit
-from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db, limiter
-from app.privacy import export, services
+from app.exports.routes import offer
+from app.privacy import downloads, services
 from app.privacy.forms import AdminDeleteAccountForm, DeleteOwnAccountForm, ExportForm
 from app.security import role_required
 
@@ -36,24 +33,14 @@ def index():
 def download():
     if not ExportForm().validate_on_submit():
         abort(400)
-    document = export.collect(current_user)
-    db.session.commit()  # nothing to write yet: ends the reading transaction before the files are copied
-    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # larger exports go to disk
     try:
-        export.write_zip(document, get_store(), spool)
+        return offer(downloads.KIND, {}, _("Meine Daten (ZIP)"), estimate=downloads.file_total(current_user))
     except StorageUnavailable:
+        db.session.rollback()
         current_app.logger.exception("file store unavailable for a data export")
         flash(_("Ihre Daten konnten gerade nicht zusammengestellt werden, weil der Dateispeicher nicht erreichbar ist. "
                 "Bitte versuchen Sie es in ein paar Minuten noch einmal."), "error")
         return redirect(url_for("privacy.index"))
-    audit.record("data_exported", actor=current_user, obj=current_user, files=sum(
-        len(s["draft_files"]) + sum(len(v["files"]) for v in s["versions"]) for s in document["submissions"]))
-    db.session.commit()
-    spool.seek(0)
-    response = send_file(spool, mimetype="application/zip", as_attachment=True,
-                         download_name=f"meine-daten-{utcnow().date().isoformat()}.zip")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.post("/meine-daten/loeschen")

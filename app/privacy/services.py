@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 
+from app import clock
 from app.accounts.models import LoginSession, PasswordResetToken, Role, User
 from app.accounts.passwords import verify_password
 from app.accounts.services import end_all_sessions
@@ -27,11 +28,12 @@ from app.assignments.models import Grading, Submission, SubmissionFile, Submissi
 from app.files import FileStore
 from app.audit import services as audit
 from app.cohorts.models import Enrolment, EnrolmentStatus, Invitation, cohort_trainers
-from app.db import utcnow
 from app.directory.models import DirectoryEntry
 from app.discussions.models import DiscussionPost, DiscussionSetting, DiscussionThread, PostReport
 from app.errors import DomainError
 from app.events import account_erasing
+from app.exports.models import Export
+from app.exports.services import file_keys_of
 from app.extensions import db
 from app.mail.models import OutgoingMail
 from app.privacy import rules
@@ -81,6 +83,9 @@ def delete_account(user: User, deleted_by: User | None, by: str) -> list[str]:
     _anonymise_discussions(user)
     db.session.execute(delete(DirectoryEntry).where(DirectoryEntry.user_id == user.id))
     db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    # prepared downloads (a data export ZIP, a cohort's progress) go with their files
+    export_keys = file_keys_of(user)
+    db.session.execute(delete(Export).where(Export.user_id == user.id))
     # Enrolments stay (the agency counts them); open ones end, so the person takes no seat and
     # does not show up as "stuck". Completed ones stay completed.
     db.session.execute(
@@ -105,7 +110,7 @@ def delete_account(user: User, deleted_by: User | None, by: str) -> list[str]:
     account_erasing.send(user)
     db.session.flush()
     audit.record("account_deleted", actor=deleted_by, obj=user, by=by, files=len(keys))
-    return keys
+    return keys + export_keys
 
 
 def _erase_submissions(submission_ids: list[int], version_ids: list[int]) -> list[str]:
@@ -179,7 +184,7 @@ def purge_tokens(now: datetime | None = None) -> PurgeResult:
     """Deletes expired password-reset tokens, expired or used cohort invitations and login sessions
     past their lifetime (PERMANENT_SESSION_LIFETIME): none of them can ever work again. Open,
     unexpired ones stay."""
-    now = now or utcnow()
+    now = now or clock.now()
     resets = db.session.execute(
         delete(PasswordResetToken).where(PasswordResetToken.expires_at < now).execution_options(synchronize_session=False)
     ).rowcount

@@ -8,9 +8,10 @@ from collections import defaultdict
 
 from sqlalchemy import func, select, update
 
+from app import clock
 from app.catalogue.models import Assignment, Course, Lesson, Module, Quiz
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
-from app.db import add_unless_duplicate, utcnow
+from app.db import add_unless_duplicate
 from app.events import course_completed
 from app.extensions import db
 from app.progress.models import ItemType, ProgressItem
@@ -83,7 +84,7 @@ def complete_item(enrolment: Enrolment, item_type: ItemType, item_id: int, modul
         _record(enrolment, ItemType.MODULE, module.id)
     if all_required and all_required <= done and not any(t == ItemType.COURSE for t, _ in done):
         _record(enrolment, ItemType.COURSE, module.course_id)
-        enrolment.completed_at = utcnow()
+        enrolment.completed_at = clock.now()
         enrolment.status = EnrolmentStatus.COMPLETED
         course_completed.send(enrolment)
     db.session.flush()

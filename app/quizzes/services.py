@@ -8,9 +8,10 @@ from typing import Mapping
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from app import clock
 from app.catalogue.models import Quiz
 from app.cohorts.models import Enrolment
-from app.db import add_unless_duplicate, utcnow
+from app.db import add_unless_duplicate
 from app.errors import DomainError
 from app.extensions import db
 from app.progress.models import ItemType
@@ -39,7 +40,7 @@ def next_start_time(quiz: Quiz, attempts: list[QuizAttempt]) -> datetime | None:
 
 
 def start_attempt(enrolment: Enrolment, quiz: Quiz, now: datetime | None = None) -> QuizAttempt:
-    now = now or utcnow()
+    now = now or clock.now()
     attempts = attempts_of(enrolment, quiz)
     current = open_attempt(attempts)
     if current is not None:
@@ -75,12 +76,12 @@ def read_answers(attempt: QuizAttempt, values: Mapping[str, list[str]]) -> dict:
 
 
 def is_overdue(attempt: QuizAttempt, now: datetime | None = None) -> bool:
-    return attempt.submitted_at is None and attempt.deadline_at is not None and attempt.deadline_at <= (now or utcnow())
+    return attempt.submitted_at is None and attempt.deadline_at is not None and attempt.deadline_at <= (now or clock.now())
 
 
 def save_answers(attempt: QuizAttempt, values: Mapping[str, list[str]], now: datetime | None = None) -> bool:
     """Stores the answers given so far; False if the attempt is over (submitted or timed out)."""
-    now = now or utcnow()
+    now = now or clock.now()
     if attempt.submitted_at is not None:
         return False
     if is_overdue(attempt, now):
@@ -95,7 +96,7 @@ def submit_attempt(attempt: QuizAttempt, values: Mapping[str, list[str]] | None,
     """Scores and closes the attempt. A second submission (double click, second tab) changes
     nothing: the conditional UPDATE only matches an attempt that is still open. After the
     deadline, only what was saved before it counts."""
-    now = now or utcnow()
+    now = now or clock.now()
     if attempt.submitted_at is not None:
         return attempt
     answers = dict(attempt.answers or {})

@@ -40,8 +40,22 @@ def _header(column) -> str:
     return f"{column.label} (%)" if column.kind == "percent" else column.label
 
 
-def to_csv(tables: list[Table], source: list[tuple[str, str]]) -> bytes:
+def _counter(tables: list[Table], progress):
+    """Calls progress(rows written, rows in all tables) per row; nothing without a callback."""
+    total, written = sum(len(t.rows) for t in tables), 0
+
+    def count() -> None:
+        nonlocal written
+        written += 1
+        if progress is not None:
+            progress(written, total)
+
+    return count
+
+
+def to_csv(tables: list[Table], source: list[tuple[str, str]], progress=None) -> bytes:
     """One block per table (its title first when there are several), then the source lines."""
+    count = _counter(tables, progress)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     for index, table in enumerate(tables):
@@ -52,6 +66,7 @@ def to_csv(tables: list[Table], source: list[tuple[str, str]]) -> bytes:
         writer.writerow([_header(c) for c in table.columns])
         for row in table.rows:
             writer.writerow([_csv_cell(v, c.kind) for v, c in zip(row, table.columns)])
+            count()
     writer.writerow([])
     for label, text in source:
         writer.writerow([_safe(label), _safe(text)])
@@ -68,11 +83,12 @@ def _sheet_title(title: str, taken: set[str]) -> str:
     return name
 
 
-def to_xlsx(tables: list[Table], source: list[tuple[str, str]]) -> bytes:
+def to_xlsx(tables: list[Table], source: list[tuple[str, str]], progress=None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    count = _counter(tables, progress)
     workbook = Workbook()
     taken: set[str] = set()
     for index, table in enumerate(tables):
@@ -84,6 +100,7 @@ def to_xlsx(tables: list[Table], source: list[tuple[str, str]]) -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in table.rows:
             sheet.append([str(v) if isinstance(v, Suppressed) else _safe(v) for v in row])
+            count()
         for column_index, column in enumerate(table.columns, start=1):
             letter = get_column_letter(column_index)
             number_format = XLSX_FORMATS.get(column.kind)

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import Float, Integer, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.sql import ColumnElement, Select
 
+from app import clock
 from app.accounts.models import User
 from app.catalogue.models import Course
 from app.certificates.models import Certificate, CertificateStatus
@@ -93,7 +94,7 @@ def breakdown(f: ReportFilter, by: tuple[str, ...], today: date | None = None) -
     the enrolment facts in scope."""
     if f.sees_nothing:
         return {}
-    today = today or date.today()
+    today = today or clock.today()
     enrolled = _in_period(Fact.enrolled_at, f)
     groups = _group_columns(by)
     query = select(

@@ -1,12 +1,9 @@
 """The agency's pages: dashboard, detail tables, exports and the certificate register."""
 from __future__ import annotations
 
-import re
 from dataclasses import replace
-from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import format_date
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -15,10 +12,9 @@ from wtforms import SelectChoice
 from app import navigation
 from app.accounts.forms import district_choices, land_choices
 from app.admin.services import setting_enabled
-from app.audit import services as audit
-from app.extensions import db
-from app.regions import ATTRIBUTION, LAENDER, district, districts_in_land
-from app.reporting import charts, exports, figures, queries, tables
+from app.exports.routes import offer
+from app.regions import LAENDER, district, districts_in_land
+from app.reporting import charts, downloads, figures, queries, tables
 from app.reporting.access import REPORT_ROLES, scope_of
 from app.reporting.forms import FilterForm
 from app.security import role_required
@@ -82,26 +78,6 @@ def _filter_args() -> dict:
             if key in ("von", "bis", "land", "kreis", "kurs", "kohorte", "raster") and value}
 
 
-def _describe(f: queries.ReportFilter) -> str:
-    parts = []
-    if f.lands is not None:
-        parts.append(_("Bereich: %(lands)s", lands=", ".join(LAENDER[c] for c in sorted(f.lands)) or "–"))
-    if f.land:
-        parts.append(_("Land: %(land)s", land=LAENDER[f.land]))
-    if f.district:
-        found = district(f.district)
-        parts.append(_("Kreis: %(district)s", district=f"{found.name} ({found.ags})" if found else f.district))
-    if f.start or f.end:
-        parts.append(_("Zeitraum: %(start)s – %(end)s", start=format_date(f.start, "dd.MM.yyyy") if f.start else "…",
-                       end=format_date(f.end, "dd.MM.yyyy") if f.end else "…"))
-    if f.course_id:
-        parts.append(_("Kurs: %(course)s", course=dict(queries.courses()).get(f.course_id, f.course_id)))
-    if f.cohort_id:
-        found = queries.cohorts_in_scope(f, ids=[f.cohort_id])
-        parts.append(_("Kohorte: %(cohort)s", cohort=found[0]["name"] if found else f.cohort_id))
-    return "; ".join(parts) or _("keine")
-
-
 # -- pages --------------------------------------------------------------------------------------------
 
 @bp.get("/berichte")
@@ -143,49 +119,15 @@ def table(name: str):
                            no_scope=f.lands is not None and not f.lands)
 
 
-def _source(f: queries.ReportFilter, uses_region_data: bool) -> list[tuple[str, str]]:
-    lines = [
-        (_("Quelle"), _("%(site)s, Auswertung der Qualifizierung Smart City Manager:in", site=current_app.config["SITE_NAME"])),
-        (_("Stand"), format_date(datetime.now().date(), "dd.MM.yyyy")),
-        (_("Filter"), _describe(f)),
-        (_("Hinweis"), suppression_note()),
-    ]
-    if uses_region_data:
-        lines.append((_("Kreisdaten"), ATTRIBUTION))
-    return lines
-
-
-def suppression_note() -> str:
-    return _("„•“: geheim gehalten – die Zahl betrifft weniger als %(n)s Personen oder ließe eine solche Zahl "
-             "aus Summen errechnen.", n=tables.threshold())
-
-
-def _filename(name: str, extension: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return f"smart-city-{slug}-{datetime.now():%Y-%m-%d}.{extension}"
-
-
-def _download(result_tables: list[tables.Table], f: queries.ReportFilter, name: str, fmt: str) -> Response:
-    source = _source(f, any(t.uses_region_data for t in result_tables))
-    if fmt == "csv":
-        body, mimetype = exports.to_csv(result_tables, source), "text/csv"
-    else:
-        body, mimetype = exports.to_xlsx(result_tables, source), exports.XLSX_MIMETYPE
-    audit.record("data_exported", actor=current_user, object_type="report", object_id=name, format=fmt,
-                 rows=sum(len(t.rows) for t in result_tables), filters=_describe(f))
-    db.session.commit()
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{_filename(name, fmt)}"', "Cache-Control": "no-store",
-    })
-
-
-@bp.get("/berichte/tabelle/<name>.<any(csv, xlsx):fmt>")
+@bp.route("/berichte/tabelle/<name>.<any(csv, xlsx):fmt>", methods=["GET", "POST"])
 @role_required(*REPORT_ROLES)
 def export(name: str, fmt: str):
     if name not in tables.TABLES:
         abort(404)
     f, _form, granularity = _filters()
-    return _download(tables.build(name, f, granularity), f, name, fmt)
+    # the tables are aggregates (at most a row per district or cohort): built at once unless
+    # EXPORT_IMMEDIATE_ROWS is 0; the register below can be long
+    return offer(downloads.KIND, downloads.params_of(name, fmt, f, granularity), downloads.title(name, fmt), estimate=0)
 
 
 # -- certificate register -------------------------------------------------------------------------
@@ -205,13 +147,12 @@ def register():
                            with_names=with_names, threshold=tables.threshold(), no_scope=f.lands is not None and not f.lands)
 
 
-@bp.get("/berichte/register.<any(csv, xlsx):fmt>")
+@bp.route("/berichte/register.<any(csv, xlsx):fmt>", methods=["GET", "POST"])
 @role_required(*REPORT_ROLES)
 def register_export(fmt: str):
-    f, _form, _granularity = _filters()
-    with_names = setting_enabled("register_shows_names")
-    rows, _total = tables.register_rows(f, 1, 1_000_000, with_names)
-    return _download([tables.register_table(rows, with_names)], f, "zertifikatsregister", fmt)
+    f, _form, granularity = _filters()
+    return offer(downloads.KIND, downloads.params_of(downloads.REGISTER, fmt, f, granularity),
+                 downloads.title(downloads.REGISTER, fmt), estimate=downloads.register_total(f))
 
 
 @bp.app_template_global()

@@ -10,6 +10,7 @@ from functools import lru_cache
 from flask import current_app
 from flask_babel import gettext as _
 
+from app import clock
 from app.regions import LAENDER, district
 from app.regions import districts_in_land as _districts_in_land
 from app.reporting import figures, publication, queries
@@ -261,7 +262,7 @@ def register_table(rows: list[dict], with_names: bool) -> Table:
     table = Table("register", _("Zertifikatsregister"), columns, uses_region_data=True)
     for row in rows:
         found = district(row["district"])
-        cells = [row["number"], row["issued_at"].date(), status.get(row["status"].value, row["status"].value), row["course"],
+        cells = [row["number"], clock.local_date(row["issued_at"]), status.get(row["status"].value, row["status"].value), row["course"],
                  row["municipality"] or "", row["district"] or "", found.name if found else "", LAENDER.get(row["land"] or "", "")]
         if with_names:
             cells.insert(1, row["name"])

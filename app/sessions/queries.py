@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
 from app.extensions import db
-from app.mail.services import absolute_url
+from app.links import absolute_url
 from app.sessions import attendance, ical
 from app.sessions.models import Attendance, LiveSession
 from app.sessions.services import RECORDED_STATUSES

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from app import clock
 from app.catalogue.models import Module
 from app.cohorts.access import can_manage_cohort, cohort_or_404
 from app.cohorts.models import Cohort
-from app.db import utcnow
 from app.catalogue.markdown import render_user_markdown
 from app.errors import DomainError
 from app.extensions import db
@@ -61,7 +61,7 @@ def _values(form: SessionForm, cohort: Cohort) -> dict:
 def index(cohort_id: int):
     cohort = _cohort_or_404(cohort_id)
     sessions = queries.cohort_sessions(cohort)
-    now = utcnow()
+    now = clock.now()
     return render_template(
         "sessions/index.html", cohort=cohort, sessions=sessions, now=now, may_manage=can_manage_cohort(current_user, cohort),
         upcoming=[s for s in sessions if s.ends_at >= now], past=[s for s in sessions if s.ends_at < now],
@@ -164,7 +164,7 @@ def attendance(session_id: int):
             return redirect(url_for("sessions.attendance", session_id=session.id))
     return render_template(
         "sessions/attendance.html", session=session, cohort=session.cohort, form=form, enrolments=enrolments,
-        started=session.starts_at <= utcnow(), local_start=utc_to_berlin(session.starts_at), choices=status_choices(),
+        started=session.starts_at <= clock.now(), local_start=utc_to_berlin(session.starts_at), choices=status_choices(),
     )
 
 
@@ -185,7 +185,7 @@ def _ics_response(body: bytes, filename: str) -> Response:
 @login_required
 def session_ics(session_id: int):
     session = session_or_404(current_user, session_id)
-    body = ical.calendar([queries.ical_event(session)], session.title, utcnow())
+    body = ical.calendar([queries.ical_event(session)], session.title, clock.now())
     return _ics_response(body, f"{_slug(session.title)}.ics")
 
 
@@ -194,5 +194,5 @@ def session_ics(session_id: int):
 def cohort_ics(cohort_id: int):
     cohort = _cohort_or_404(cohort_id)
     events = [queries.ical_event(s) for s in queries.cohort_sessions(cohort)]
-    body = ical.calendar(events, _("Termine %(name)s", name=cohort.name), utcnow())
+    body = ical.calendar(events, _("Termine %(name)s", name=cohort.name), clock.now())
     return _ics_response(body, f"termine-{_slug(cohort.name)}.ics")

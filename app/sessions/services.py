@@ -6,10 +6,10 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import clock
 from app.audit.services import record
 from app.catalogue.models import Module
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus
-from app.db import utcnow
 from app.errors import DomainError
 from app.events import attendance_recorded
 from app.extensions import db
@@ -82,7 +82,7 @@ def record_attendance(session: LiveSession, statuses: dict[int, AttendanceStatus
     """Stores the status per enrolment id (missing ids stay as they are); returns how many rows
     changed. Attendance can be recorded once the session has begun. Publishes
     attendance_recorded (certificates issue what the attendance makes due)."""
-    now = now or utcnow()
+    now = now or clock.now()
     if session.starts_at > now:
         raise DomainError(_("Die Anwesenheit kann erst ab Beginn des Termins erfasst werden."))
     allowed = {e.id: e for e in attendance_enrolments(session.cohort)}

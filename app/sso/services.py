@@ -8,10 +8,10 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import clock
 from app.accounts.models import User
 from app.accounts.services import normalise_email
 from app.cohorts.services import accept_invitations_by_sign_on
-from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.sso.models import OidcIdentity
@@ -46,6 +46,6 @@ def resolve_identity(issuer: str, claims: dict) -> tuple[User, bool]:
     if not user.active:
         raise DomainError(_("Ihr Konto ist deaktiviert. Bitte wenden Sie sich an die Administration."))
     accept_invitations_by_sign_on(user)  # also invitations to a later cohort
-    identity.last_login_at = utcnow()
+    identity.last_login_at = clock.now()
     db.session.flush()
     return user, linked_now

@@ -203,3 +203,23 @@ def test_development_generates_a_key_once_into_the_instance_folder(app, tmp_path
     assert (tmp_path / "certificate_signing_key").stat().st_mode & 0o777 == 0o600
     assert _instance_signing_key(tmp_path) == first
     signing.load_private_key(first)
+
+
+
+def test_a_certificate_issued_after_midnight_in_berlin_on_new_year_carries_the_new_day_and_year(db, make, app):
+    """23:30 UTC on 31 December is 00:30 on 1 January in Berlin: the German certificate is
+    dated 1 January and numbered in the new year, also when reissued at that moment."""
+    from datetime import datetime, timezone
+
+    from app import clock
+
+    admin = make.user("admin")
+    with clock.frozen(datetime(2027, 12, 31, 23, 30, tzinfo=timezone.utc)):
+        enrolment = make.enrolment(user=make.user("learner"), cohort=make.cohort())
+        complete_course(db, enrolment)
+        db.session.flush()
+        [certificate] = certificates_of(db, enrolment)
+        assert certificate.data["issued_on"] == "2028-01-01" and "-2028-" in certificate.number
+        with app.test_request_context():
+            again = reissue_certificate(certificate, admin, "Namensänderung")
+    assert again.data["issued_on"] == "2028-01-01" and "-2028-" in again.number

@@ -41,6 +41,7 @@ OWN_ENROLMENT = expect(DENY, learner=OK, other_learner=OK)                 # act
 LEARNER_OBJECT = expect(DENY, learner=OK, trainer=OK, admin=OK)            # the learner's object
 LEARNER_OBJECT_STAFF = expect(DENY, trainer=OK, admin=OK)
 REPORTS = expect(DENY, agency=OK, other_agency=OK, admin=OK)                # agency figures (each sees its own Länder)
+OWN_EXPORT = expect(DENY, learner=OK)                                      # a prepared download: its owner only
 
 
 @dataclass
@@ -164,6 +165,12 @@ ROUTES: dict[str, list[Case]] = {
         Case(lambda w: f"/admin/benutzer/{w['users'][LEARNER].id}/loeschen", ADMIN_ONLY),
         Case(lambda w: f"/admin/benutzer/{w['users'][LEARNER].id}/loeschen", ADMIN_ONLY, "POST"),  # no address: 422
     ],
+    # prepared downloads: only the person who asked (here the learner's data export, ready)
+    "exports.index": [Case(lambda w: "/meine-downloads", SIGNED_IN)],
+    "exports.status": [Case(lambda w: f"/meine-downloads/{w['export'].id}", OWN_EXPORT)],
+    "exports.fragment": [Case(lambda w: f"/meine-downloads/{w['export'].id}/stand", OWN_EXPORT)],
+    "exports.download": [Case(lambda w: f"/meine-downloads/{w['export'].id}/datei", OWN_EXPORT)],
+    "exports.retry": [Case(lambda w: f"/meine-downloads/{w['export'].id}/erneut", OWN_EXPORT, "POST")],
 }
 
 
@@ -198,13 +205,18 @@ def build_world(db, make, app) -> dict:
     from app.api.services import create_token
 
     api_token, _secret = create_token(agency, "Matrix")
+    from app import jobs
+    from app.exports.services import request_export
+
+    export = request_export(enrolment.user, "privacy.data_export", {}, "Meine Daten (ZIP)")
     db.session.commit()
+    jobs.run_committed()  # the build, as after the response that asked for it
     return {
         "users": {LEARNER: enrolment.user, OTHER_LEARNER: other.user, TRAINER: trainer, OTHER_TRAINER: other_trainer,
                   AGENCY: agency, OTHER_AGENCY: other_agency, ADMIN: make.user("admin")},
         "cohort": cohort, "other_cohort": other_cohort, "enrolment": enrolment, "attempt": attempt,
         "assignment": assignment, "submission": submission, "file": file, "certificate": certificate,
-        "api_token": api_token,
+        "api_token": api_token, "export": export,
         **community,
     }
 

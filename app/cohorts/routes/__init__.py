@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from app import navigation
 from app.accounts.models import Role
+from app.cohorts.downloads import status_labels  # noqa: F401  (the pages' labels of the enrolment states)
 from app.regions import district, land_name
 
 bp = Blueprint("cohorts", __name__)
@@ -23,8 +24,6 @@ navigation.register("cohorts.index", lambda: _("Kohorten"), {"trainer", "admin"}
 STAFF = (Role.TRAINER, Role.ADMIN)
 
 
-def status_labels() -> dict[str, str]:
-    return {"invited": _("eingeladen"), "active": _("aktiv"), "completed": _("abgeschlossen"), "withdrawn": _("zurückgezogen")}
 
 
 @bp.app_context_processor
