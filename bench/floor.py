@@ -256,6 +256,10 @@ def main() -> None:
             for rung in (
                 Rung("lesson@scale", f"lesson page, learner in {SCALE_COURSES} courses, cohort of {SCALE_COHORT:,}", "learner", fixture.lesson_path),
                 Rung("dashboard@scale", f"learner dashboard, {SCALE_COURSES} courses, cohort of {SCALE_COHORT:,}", "learner", fixture.dashboard_path),
+                # the trainer's pages and the quiz: their statements must not grow with the cohort
+                Rung("quiz@scale", f"quiz attempt page, cohort of {SCALE_COHORT:,}", "pool", f"/versuche/{pool[0]}"),
+                Rung("grading@scale", f"trainer: grading queue, cohort of {SCALE_COHORT:,}", "trainer", "/bewertung"),
+                Rung("matrix@scale", f"trainer: progress matrix, cohort of {SCALE_COHORT:,}", "trainer", f"/kohorten/{fixture.cohort_id}/matrix"),
             ):
                 measure(rung)
         with app.app_context():

@@ -41,9 +41,10 @@ def graded_cohort_ids(user: User):
     return select(cohort_trainers.c.cohort_id).where(cohort_trainers.c.user_id == user.id)
 
 
-def graded_cohorts(user: User) -> list[Cohort]:
-    query = select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.name)
+def graded_cohorts(user: User) -> list:
+    """Id, name and course of the cohorts the user grades, as rows (the queue's filter shows them)."""
+    query = select(Cohort.id, Cohort.name, Cohort.course_id).order_by(Cohort.starts_on.desc(), Cohort.name)
     ids = graded_cohort_ids(user)
     if ids is not None:
         query = query.where(Cohort.id.in_(ids))
-    return list(db.session.scalars(query))
+    return list(db.session.execute(query))

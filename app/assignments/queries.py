@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import Role, User
 from app.assignments.access import graded_cohort_ids
@@ -46,10 +47,8 @@ def _visible(query, user: User):
     return query
 
 
-def grading_queue(user: User, filters: QueueFilter, limit: int = 500) -> list[Submission]:
-    """Handed-in submissions of the user's cohorts, the longest waiting first."""
-    query = _visible(select(Submission).join(Enrolment, Submission.enrolment_id == Enrolment.id)
-                     .join(Assignment, Submission.assignment_id == Assignment.id), user)
+def _filtered(query, user: User, filters: QueueFilter):
+    query = _visible(query, user)
     if filters.cohort_id:
         query = query.where(Enrolment.cohort_id == filters.cohort_id)
     if filters.module_id:
@@ -58,13 +57,46 @@ def grading_queue(user: User, filters: QueueFilter, limit: int = 500) -> list[Su
         query = query.where(Submission.status.in_(WAITING))
     elif filters.status != ALL:
         query = query.where(Submission.status == SubmissionStatus(filters.status))
-    query = query.options(
+    return query.order_by(Submission.submitted_at, Submission.id)
+
+
+def grading_queue(user: User, filters: QueueFilter, limit: int = 500) -> list[Submission]:
+    """Handed-in submissions of the user's cohorts, the longest waiting first."""
+    query = _filtered(select(Submission).join(Enrolment, Submission.enrolment_id == Enrolment.id)
+                      .join(Assignment, Submission.assignment_id == Assignment.id), user, filters).options(
         selectinload(Submission.enrolment).selectinload(Enrolment.user),
         selectinload(Submission.enrolment).selectinload(Enrolment.cohort),
         selectinload(Submission.assignment).selectinload(Assignment.module),
         selectinload(Submission.versions), selectinload(Submission.reviewer),
-    ).order_by(Submission.submitted_at, Submission.id).limit(limit)
+    ).limit(limit)
     return list(db.session.scalars(query))
+
+
+@functools.cache
+def _queue_rows_select():
+    """The columns and joins of the queue's rows, built once per process: building them per
+    request cost a tenth of the page (the filters are added per request)."""
+    learner, reviewer, latest = aliased(User), aliased(User), aliased(SubmissionVersion)
+    last_number = (select(func.max(SubmissionVersion.number)).where(SubmissionVersion.submission_id == Submission.id)
+                   .correlate(Submission).scalar_subquery())
+    return (
+        # the status as its stored string: the template compares and shows it, and an enum's .value
+        # per row costs more than the row
+        select(Submission.id, Submission.submitted_at, type_coerce(Submission.status, String).label("status"),
+               learner.name.label("learner_name"), Assignment.title.label("assignment_title"), Module.title.label("module_title"),
+               Cohort.name.label("cohort_name"), reviewer.name.label("reviewer_name"), latest.number.label("version_number"), latest.late)
+        .select_from(Submission).join(Enrolment, Submission.enrolment_id == Enrolment.id)
+        .join(Assignment, Submission.assignment_id == Assignment.id)
+        .join(learner, Enrolment.user_id == learner.id).join(Cohort, Enrolment.cohort_id == Cohort.id)
+        .join(Module, Assignment.module_id == Module.id).outerjoin(reviewer, Submission.reviewer_id == reviewer.id)
+        .outerjoin(latest, (latest.submission_id == Submission.id) & (latest.number == last_number))
+    )
+
+
+def queue_rows(user: User, filters: QueueFilter, limit: int = 500) -> list:
+    """The grading queue page's rows: `grading_queue` as plain rows of the columns the table shows,
+    in one statement (issue 17: it was eight, and building the objects cost half the page)."""
+    return list(db.session.execute(_filtered(_queue_rows_select(), user, filters).limit(limit)))
 
 
 def waiting_count(user: User) -> int:
@@ -81,12 +113,13 @@ def next_in_queue(user: User, filters: QueueFilter, after: Submission) -> Submis
     return next((s for s in grading_queue(user, waiting) if s.id != after.id), None)
 
 
-def modules_of(cohorts: list[Cohort]) -> list[Module]:
+def modules_of(cohorts) -> list:
+    """Id and title of the modules with assignments in the cohorts' courses (rows: the filter shows them)."""
     course_ids = {c.course_id for c in cohorts}
     if not course_ids:
         return []
-    return list(db.session.scalars(
-        select(Module).where(Module.course_id.in_(course_ids), Module.archived_at.is_(None), Module.assignments.any())
+    return list(db.session.execute(
+        select(Module.id, Module.title).where(Module.course_id.in_(course_ids), Module.archived_at.is_(None), Module.assignments.any())
         .order_by(Module.course_id, Module.position)
     ))
 

@@ -196,8 +196,12 @@ def queue():
     ]
     form.status.data = filters.status
     selected_cohort = next((c for c in cohorts if c.id == filters.cohort_id), None)
+    submissions = queries.queue_rows(current_user, filters)
     return render_template(
-        "assignments/queue.html", form=form, submissions=queries.grading_queue(current_user, filters), filters=filters,
+        "assignments/queue.html", form=form, submissions=submissions, filters=filters,
+        status_labels={status: services.status_label(SubmissionStatus(status)) for status in {row.status for row in submissions}},
+        # The link to each hand-in is this prefix and its id: one url_for per page instead of one per row.
+        grade_url_prefix=url_for("assignments.grade", submission_id=0).removesuffix("0"),
         selected_cohort=selected_cohort, cohort_assignments=queries.assignments_of(selected_cohort) if selected_cohort else [],
     )
 

@@ -4,7 +4,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.catalogue.models import Module, Quiz
@@ -63,18 +62,19 @@ def start(course_slug: str, module_slug: str):
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
 
-# The attempt with its enrolment, quiz, module and course in one statement (were four lazy
-# loads), built once.
-_ATTEMPT = (
-    select(QuizAttempt).where(QuizAttempt.id == bindparam("attempt_id"))
-    .options(joinedload(QuizAttempt.enrolment), joinedload(QuizAttempt.quiz).joinedload(Quiz.module).joinedload(Module.course))
-)
+def _attempt_or_404(attempt_id: int) -> QuizAttempt:
+    """The attempt with what its pages show and check — quiz, module, course, enrolment — in one
+    joined read instead of four lazy loads (issue 17)."""
+    attempt = db.session.get(QuizAttempt, attempt_id, options=[
+        joinedload(QuizAttempt.enrolment), joinedload(QuizAttempt.quiz).joinedload(Quiz.module).joinedload(Module.course),
+    ])
+    if attempt is None:
+        abort(404)
+    return attempt
 
 
 def _own_attempt(attempt_id: int) -> QuizAttempt:
-    attempt = db.session.scalars(_ATTEMPT, {"attempt_id": attempt_id}).first()
-    if attempt is None:
-        abort(404)
+    attempt = _attempt_or_404(attempt_id)
     if attempt.enrolment.user_id != current_user.id:
         abort(403 if can_view_enrolment(current_user, attempt.enrolment) else 404)
     return attempt
@@ -115,7 +115,7 @@ def attempt(attempt_id: int):
 @bp.get("/versuche/<int:attempt_id>/auswertung")
 @login_required
 def review(attempt_id: int):
-    attempt = db.get_or_404(QuizAttempt, attempt_id)
+    attempt = _attempt_or_404(attempt_id)
     if not can_view_enrolment(current_user, attempt.enrolment):
         abort(404)
     if attempt.submitted_at is None:
@@ -134,7 +134,6 @@ def enrolment_attempts(enrolment_id: int):
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
-    from app.catalogue.models import Module, Quiz
     from app.cohorts.models import Enrolment
 
     enrolment = db.get_or_404(Enrolment, enrolment_id)

@@ -47,6 +47,31 @@ def test_queue_lists_waiting_submissions_oldest_first_with_a_badge(app, db, make
     assert browser.get("/bewertung?cohort=999999").status_code == 404
 
 
+def test_queue_rows_show_what_the_submissions_hold(app, db, make, cohort, trainer, learner):
+    """The queue page reads plain rows (issue 17): each row must say what the objects say —
+    learner, assignment, module, cohort, latest version, status, reviewer, and the link with the filter."""
+    from app.assignments import queries
+
+    second = make.enrolment(user=make.user("learner", name="Zoe Zweite"), cohort=cohort)
+    from tests.assignments.conftest import open_first_module
+    open_first_module(db, second)
+    hand_in(app, learner)
+    hand_in(app, second)
+    first = submission_of(db, learner)
+    browser = browser_for(app, trainer)
+    browser.get(f"/bewertung/{first.id}")  # opens it: in review, with the trainer as reviewer
+    db.session.expire_all()
+    filters = queries.QueueFilter(cohort_id=cohort.id)
+    objects, rows = queries.grading_queue(trainer, filters), queries.queue_rows(trainer, filters)
+    assert [(s.id, s.submitted_at, s.status, s.enrolment.user.name, s.assignment.title, s.assignment.module.title,
+             s.enrolment.cohort.name, s.reviewer.name if s.reviewer else None, s.latest_version.number, s.latest_version.late)
+            for s in objects] == [tuple(row) for row in rows]
+    assert [row.status for row in rows] == [SubmissionStatus.IN_REVIEW, SubmissionStatus.SUBMITTED]
+    page = browser.get(f"/bewertung?cohort={cohort.id}").get_data(as_text=True)
+    assert f'href="/bewertung/{first.id}?status=open&amp;cohort={cohort.id}"' in page
+    assert f"bei {trainer.name}" in page and "in Prüfung" in page and "abgegeben" in page
+
+
 def test_grading_opens_in_review_and_passing_updates_progress(app, db, learner, trainer, assignment):
     hand_in(app, learner)
     submission = submission_of(db, learner)

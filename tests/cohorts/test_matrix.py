@@ -82,7 +82,24 @@ def test_matrix_needs_the_same_few_queries_for_3_or_30_learners(db, make, cohort
     with QueryCounter(db.engine) as many:
         columns, rows = queries.progress_matrix(cohort)
     assert len(rows) == 30
-    assert many.count == few.count <= 6
+    assert many.count == few.count <= 4
+
+
+def test_matrix_columns_count_active_lessons_quizzes_and_required_assignments_only(db):
+    """The column query reads the three kinds of item in one statement (issue 17); what counts stays."""
+    module = first_module(db)
+    columns = {c.id: c for c in queries.module_columns(module.course_id)}
+    assert columns[module.id].lesson_ids == {lesson.id for lesson in module.lessons}
+    assert columns[module.id].quiz_ids == {quiz.id for quiz in module.quizzes}
+    second = db.session.scalar(select(Module).where(Module.course_id == module.course_id, Module.id != module.id))
+    [assignment] = second.assignments
+    assert columns[second.id].assignment_ids == {assignment.id}
+    module.lessons[0].archived_at = utcnow()
+    assignment.settings = {**(assignment.settings or {}), "required": False}
+    db.session.flush()
+    columns = {c.id: c for c in queries.module_columns(module.course_id)}
+    assert columns[module.id].lesson_ids == {lesson.id for lesson in module.lessons[1:]}
+    assert columns[module.id].quiz_ids and columns[second.id].assignment_ids == frozenset()
 
 
 def test_matrix_page_sorts_and_filters_inactive(trainer_browser, cohort, learners):
