@@ -118,3 +118,13 @@ def test_a_reminder_claimed_by_a_concurrent_run_is_not_sent_again(app, db, learn
     with clock.frozen(at_berlin(due_on - timedelta(days=1), 12)):
         assert send_due_reminders() == 0
     assert reminders(db, learner) == []
+
+
+def test_the_data_export_lists_the_reminders_sent(app, db, learner, assignment, due_on):
+    from app.privacy.export import collect
+
+    with clock.frozen(at_berlin(due_on - timedelta(days=1), 12)):
+        send_due_reminders()
+    [entry] = collect(learner.user)["due_reminders"]
+    assert entry["enrolment_id"] == learner.id and entry["assignment_id"] == assignment.id
+    assert entry["due_on"] == due_on.isoformat()
