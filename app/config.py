@@ -140,6 +140,10 @@ class Config:
     UPLOAD_ARCHIVE_MAX_ENTRIES = int(os.environ.get("UPLOAD_ARCHIVE_MAX_ENTRIES", "1000"))
     UPLOAD_ARCHIVE_MAX_RATIO = int(os.environ.get("UPLOAD_ARCHIVE_MAX_RATIO", "100"))
     TRAINER_NOTIFICATIONS = os.environ.get("TRAINER_NOTIFICATIONS", "immediate")  # or "digest"
+    # Automatic reminders to learners whose assignment is due within DUE_REMINDER_DAYS days (Berlin
+    # calendar days, today included) and not handed in: once per learner and assignment (app/assignments/reminders.py).
+    DUE_REMINDERS = _bool("DUE_REMINDERS", True)
+    DUE_REMINDER_DAYS = int(os.environ.get("DUE_REMINDER_DAYS", "3"))
     # Single sign-on with OpenID Connect (app/sso): all unset = no button, the routes answer 404.
     # The provider's discovery document is read from OIDC_ISSUER/.well-known/openid-configuration.
     OIDC_ISSUER = os.environ.get("OIDC_ISSUER")

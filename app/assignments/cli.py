@@ -1,10 +1,10 @@
-"""`flask --app wsgi assignments cleanup-files` and `... assignments digest`."""
+"""`flask --app wsgi assignments cleanup-files`, `... assignments digest` and `... assignments send-due-reminders`."""
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-cli = AppGroup("assignments", help="Assignment submissions: file clean-up, trainer digest.")
+cli = AppGroup("assignments", help="Assignment submissions: file clean-up, trainer digest, due reminders.")
 
 
 @cli.command("cleanup-files")
@@ -36,3 +36,22 @@ def digest_command() -> None:
     db.session.commit()
     deliver_pending(limit=1000)
     click.echo(f"{count} digest mail(s) queued")
+
+
+@cli.command("send-due-reminders")
+@click.option("--days", type=int, default=None, help="Remind of assignments due within this many days (default: DUE_REMINDER_DAYS).")
+def send_due_reminders_command(days: int | None) -> None:
+    """Mail learners whose assignment is due soon and not handed in, once each (run it hourly from cron)."""
+    from flask import current_app
+
+    from app.assignments.reminders import send_due_reminders
+    from app.extensions import db
+    from app.mail.services import deliver_pending
+
+    if not current_app.config["DUE_REMINDERS"]:
+        click.echo("due reminders are switched off (DUE_REMINDERS=0)")
+        return
+    count = send_due_reminders(days)
+    db.session.commit()
+    deliver_pending(limit=1000)
+    click.echo(f"{count} reminder mail(s) queued")

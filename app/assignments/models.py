@@ -175,3 +175,19 @@ def _file_kept(mapper, connection, target) -> None:
 @event.listens_for(Grading, "before_update")
 def _record_kept(mapper, connection, target) -> None:
     raise ImmutableRecordError(f"{type(target).__name__} {target.id} is a permanent record")
+
+
+class DueReminder(db.Model):
+    """A reminder mailed to a learner whose assignment is due soon and not handed in: one per
+    enrolment and assignment, ever. The row is claimed (unique constraint) in the transaction
+    that queues the mail, so a second run — the next hour's, another worker's, cron's — sends
+    nothing more."""
+
+    __tablename__ = "due_reminders"
+    __table_args__ = (UniqueConstraint("enrolment_id", "assignment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)  # the due date the reminder named
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,5 +1,6 @@
 """Background tasks of assignments, run by the worker's schedule (app/jobs); the CLI commands
-`assignments digest` and `assignments cleanup-files` do the same for cron users."""
+`assignments digest`, `assignments cleanup-files` and `assignments send-due-reminders` do the
+same for cron users."""
 from __future__ import annotations
 
 from app import jobs
@@ -27,3 +28,21 @@ def cleanup_files() -> int:
 
 jobs.periodic("assignments.digest", every=DAY, offset=6 * 3600, when=lambda config: config.get("TRAINER_NOTIFICATIONS") == "digest")
 jobs.periodic("assignments.cleanup_files", every=DAY, offset=3 * 3600 + 15 * 60)
+
+
+@jobs.task("assignments.due_reminders")
+def send_due_reminders() -> int:
+    from flask import current_app
+
+    from app.assignments.reminders import send_due_reminders as send
+    from app.extensions import db
+
+    if not current_app.config.get("DUE_REMINDERS"):
+        return 0
+    count = send()
+    db.session.commit()  # the reminder rows and their mails together; the commit queues the delivery
+    return count
+
+
+# hourly: a learner enrolled (or a due date moved) during the day is reminded within the hour
+jobs.periodic("assignments.due_reminders", every=3600, offset=10 * 60, when=lambda config: bool(config.get("DUE_REMINDERS")))

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from app import clock
 from app.accounts.models import LoginSession, PasswordResetToken, User
 from app.api.models import ApiToken
-from app.assignments.models import Submission, SubmissionFile
+from app.assignments.models import DueReminder, Submission, SubmissionFile
 from app.files import FileStore, StorageUnavailable
 from app.audit.models import AuditEvent
 from app.catalogue.models import Assignment, Course, Lesson, Module, Quiz
@@ -173,6 +173,10 @@ def collect(user: User) -> dict:
     document.update(_discussions(user))
     document["directory_entries"] = _directory(user)
     document["attendance"] = _attendance(enrolment_ids)
+    document["due_reminders"] = [
+        {"enrolment_id": r.enrolment_id, "assignment_id": r.assignment_id, "due_on": _iso(r.due_on), "sent_at": _iso(r.sent_at)}
+        for r in db.session.scalars(select(DueReminder).where(DueReminder.enrolment_id.in_(enrolment_ids)).order_by(DueReminder.id))
+    ]
     document["api_tokens"] = [
         {"name": t.name, "prefix": t.prefix, "created_at": _iso(t.created_at), "last_used_at": _iso(t.last_used_at),
          "revoked_at": _iso(t.revoked_at)}
