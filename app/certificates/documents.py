@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.certificates.models import Certificate, CertificateAsset, CertificateStatus
-from app.certificates.pdf.render import render_certificate
 from app.cohorts.models import Cohort, Enrolment
 from app.extensions import db
 from app.mail.services import AttachmentError
@@ -19,6 +18,10 @@ _ASSET_CACHE: dict[str, bytes] = {}  # content-addressed and immutable, so cachi
 
 def render_pdf(certificate: Certificate) -> bytes:
     """The certificate's PDF, from its snapshot alone: the same bytes every time."""
+    # imported here: reportlab, pikepdf and Pillow cost a web worker about 15 MiB, and most
+    # workers never render a certificate (docs/performance.md, worker memory)
+    from app.certificates.pdf.render import render_certificate
+
     return render_certificate(certificate.data, load_assets(_asset_digests(certificate.data)), certificate.seal,
                               designs_dir=current_app.config["CERTIFICATE_DESIGNS_DIR"])
 

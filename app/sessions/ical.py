@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import icalendar
+if TYPE_CHECKING:
+    import icalendar
 
 PRODID = "-//Smart City Campus//Termine//DE"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -53,11 +55,15 @@ def _utc(value: datetime) -> datetime:
 def _berlin(first_year: int, last_year: int) -> icalendar.Timezone:
     """VTIMEZONE for Europe/Berlin covering 1 January `first_year` to 1 January `last_year`
     (building it walks the zoneinfo transitions, so it is built once per span)."""
+    import icalendar
+
     return icalendar.Timezone.from_tzinfo(BERLIN, tzid="Europe/Berlin",
                                           first_date=date(first_year, 1, 1), last_date=date(last_year, 1, 1))
 
 
 def _vevent(event: Event, now: datetime) -> icalendar.Event:
+    import icalendar
+
     vevent = icalendar.Event()
     vevent.add("uid", _text(event.uid))
     vevent.add("dtstamp", now)
@@ -80,6 +86,8 @@ def _vevent(event: Event, now: datetime) -> icalendar.Event:
 
 def calendar(events: list[Event], name: str, now: datetime) -> bytes:
     """A complete VCALENDAR with the given events; `now` is the DTSTAMP of every event."""
+    import icalendar  # here, not at the top: only the workers that serve a calendar file pay its memory
+
     cal = icalendar.Calendar()
     cal.add("version", "2.0")
     cal.add("prodid", PRODID)

@@ -1,7 +1,6 @@
 """The OpenID Connect client (Authlib), one per app, registered only when OIDC_ISSUER is set."""
 from __future__ import annotations
 
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 
 NAME = "oidc"
@@ -12,6 +11,8 @@ def configured(app: Flask | None = None) -> bool:
 
 
 def register(app: Flask) -> None:
+    from authlib.integrations.flask_client import OAuth  # only where SSO is configured (worker memory)
+
     issuer = app.config["OIDC_ISSUER"].rstrip("/")
     oauth = OAuth(app)
     oauth.register(

@@ -1,15 +1,14 @@
-"""Single sign-on pages: start at the provider, come back, and the end-session address for logout."""
+"""Single sign-on pages: start at the provider, come back, and the end-session address for logout.
+
+Authlib, joserfc and requests are imported in the views that use them, not at the top: without
+OIDC_ISSUER no worker loads them (about 10 MiB of a web worker's memory, docs/performance.md)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
-from joserfc.errors import BadSignatureError, ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
-from requests import RequestException
 
 from app.accounts.services import start_session
 from app.audit import services as audit
@@ -87,6 +86,9 @@ def start():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     session[NEXT_KEY] = safe_next(request.args.get("next"), url_for("core.index"))
+    from authlib.common.errors import AuthlibBaseError
+    from requests import RequestException
+
     try:
         metadata = oidc.client().load_server_metadata()
         if str(metadata.get("issuer", "")).rstrip("/") != current_app.config["OIDC_ISSUER"].rstrip("/"):
@@ -99,6 +101,10 @@ def start():
 
 def _error_message(exc: Exception) -> tuple[str, str]:
     """The German message and the audit reason for what went wrong at the callback."""
+    from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
+    from joserfc.errors import BadSignatureError, ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
+    from requests import RequestException
+
     if isinstance(exc, MismatchingStateError):
         return _("Die Anmeldung konnte nicht zugeordnet werden (sie wurde in einem anderen Fenster begonnen oder ist abgelaufen). Bitte starten Sie die Anmeldung erneut."), "state mismatch"
     if isinstance(exc, ExpiredTokenError):
@@ -120,6 +126,10 @@ def _error_message(exc: Exception) -> tuple[str, str]:
 @bp.get("/anmelden/sso/rueckkehr")
 def callback():
     _require_configured()
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError
+    from requests import RequestException
+
     client = oidc.client()
     try:
         # checks state, exchanges the code (PKCE), checks the ID token's signature, nonce, iss, exp —
@@ -177,6 +187,8 @@ def end_session_url(id_token: str | None) -> str | None:
     session signed in through it, if the provider offers one; None otherwise."""
     if not id_token or not oidc.configured():
         return None
+    from requests import RequestException
+
     try:
         metadata = oidc.client().load_server_metadata()
     except (RequestException, ValueError):
