@@ -19,7 +19,7 @@ import secrets
 import smtplib
 from datetime import timedelta, timezone
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, parseaddr
 from typing import Callable
 
 from flask import current_app
@@ -71,7 +71,7 @@ def build_message(mail: OutgoingMail) -> EmailMessage:
     message["To"] = mail.recipient
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="smart-city-campus")
+    message["Message-ID"] = message_id(mail)
     message.set_content(mail.body)
     for reference in mail.attachments or []:
         render = ATTACHMENT_RENDERERS.get(reference.get("kind"))
@@ -159,8 +159,6 @@ def deliver_one(mail_id: int, token: str) -> bool:
     try:
         mail = db.session.get(OutgoingMail, mail_id, populate_existing=True)
         message = build_message(mail)
-        del message["Message-ID"]
-        message["Message-ID"] = message_id(mail)
         _commit_keeping_loaded()
         _send(message, mail)
     except Exception as exc:
