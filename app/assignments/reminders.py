@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app import clock
 from app.accounts.models import User
@@ -43,7 +43,9 @@ def due_soon(today, days: int) -> list[tuple[Enrolment, Assignment, object]]:
         .outerjoin(DueReminder, (DueReminder.enrolment_id == Enrolment.id) & (DueReminder.assignment_id == Assignment.id))
         .where(Enrolment.status == EnrolmentStatus.ACTIVE, User.active.is_(True), Module.archived_at.is_(None),
                Assignment.archived_at.is_(None), DueReminder.id.is_(None))
-        .options(contains_eager(Assignment.module))
+        # what the mail needs comes with the rows: no load per enrolment (the job runs hourly)
+        .options(contains_eager(Assignment.module), contains_eager(Enrolment.user),
+                 contains_eager(Enrolment.cohort).selectinload(Cohort.course))
         .order_by(Enrolment.id, Assignment.id)
     ).all()
     last = today + timedelta(days=days)
