@@ -84,7 +84,7 @@ def run_in_process(jobs: list[Job]) -> None:
 
 
 def _dispatch(jobs: list[Job]) -> None:
-    backend = current_app.extensions.get("scc_jobs")
+    backend = backend_for(current_app)
     if backend is not None:
         backend.send_all(jobs)
         return

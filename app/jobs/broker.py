@@ -126,27 +126,18 @@ class RedisBackend:
         ids = [message_id for message_id, _score in entries]
         bodies = self.client.hmget(self._dead + ".msgs", ids)
         errors = self.client.hmget(self.errors_key, ids)
-        found = []
-        for (message_id, score), body, error in zip(entries, bodies, errors):
-            if body is None:
-                continue
-            message = dramatiq.Message.decode(body)
-            options = message.options
-            found.append(FailedJob(
-                id=message_id.decode() if isinstance(message_id, bytes) else message_id,
-                task=str(message.args[0]) if message.args else "?",
-                args=list(message.args[1]) if len(message.args) > 1 else [],
-                error=error.decode() if error else "",
-                failed_at=datetime.fromtimestamp(score / 1000, timezone.utc),
-                attempts=int(options.get("retries", 0)) + 1,  # the message kept is the last retry as queued
-            ))
-        return found
+        return [_failed_job(message_id, score, body, error)
+                for (message_id, score), body, error in zip(entries, bodies, errors) if body is not None]
 
     def requeue(self, failed_id: str) -> FailedJob | None:
         """Takes the job out of the failed list and queues it again with fresh retries; None if it
         is no longer there (someone else requeued it, or it expired)."""
-        job = next((f for f in self.failed(limit=10_000) if f.id == failed_id), None)
-        if job is None or self.client.zrem(self._dead, failed_id) != 1:
+        score = self.client.zscore(self._dead, failed_id)
+        body = self.client.hget(self._dead + ".msgs", failed_id)
+        if score is None or body is None:
+            return None
+        job = _failed_job(failed_id, score, body, self.client.hget(self.errors_key, failed_id))
+        if self.client.zrem(self._dead, failed_id) != 1:
             return None  # only the one who removed it queues it again
         self.client.hdel(self._dead + ".msgs", failed_id)
         self.client.hdel(self.errors_key, failed_id)
@@ -164,6 +155,18 @@ class RedisBackend:
             outcome, _colon, task = field.decode().partition(":")
             outcomes[(outcome, task)] = int(value)
         return {"waiting": waiting, "running": max(fetched - waiting, 0), "delayed": delayed, "failed": failed, "outcomes": outcomes}
+
+
+def _failed_job(message_id, score: float, body: bytes, error: bytes | None) -> FailedJob:
+    message = dramatiq.Message.decode(body)
+    return FailedJob(
+        id=message_id.decode() if isinstance(message_id, bytes) else message_id,
+        task=str(message.args[0]) if message.args else "?",
+        args=list(message.args[1]) if len(message.args) > 1 else [],
+        error=error.decode() if error else "",
+        failed_at=datetime.fromtimestamp(score / 1000, timezone.utc),
+        attempts=int(message.options.get("retries", 0)) + 1,  # the message kept is the last retry as queued
+    )
 
 
 def describe(job: FailedJob) -> str:

@@ -12,10 +12,11 @@ from flask.cli import with_appcontext
 @with_appcontext
 def worker_command(threads: int | None, no_schedule: bool) -> None:
     """Run background jobs from the Redis queue until SIGTERM (REDIS_URL or JOBS_REDIS_URL must be set)."""
+    from app.jobs import backend_for
     from app.jobs.worker import run_worker
 
     app = current_app._get_current_object()
-    if app.extensions.get("scc_jobs") is None:
+    if backend_for(app) is None:
         raise click.ClickException("no job queue configured: set REDIS_URL (or JOBS_REDIS_URL); without it jobs run in-process")
     _configure_logging(app)
     run_worker(app, threads=threads, schedule=False if no_schedule else None)

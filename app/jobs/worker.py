@@ -46,7 +46,9 @@ class Scheduler:
 
 def run_worker(app, threads: int | None = None, schedule: bool | None = None) -> None:
     """Runs until SIGTERM or SIGINT; then finishes the jobs in hand (up to 30 s) and stops."""
-    backend = app.extensions.get("scc_jobs")
+    from app.jobs import backend_for
+
+    backend = backend_for(app)
     if backend is None:
         raise RuntimeError("no job queue configured: set REDIS_URL (or JOBS_REDIS_URL)")
     dramatiq.set_broker(backend.broker)
