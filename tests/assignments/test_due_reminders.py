@@ -128,3 +128,36 @@ def test_the_data_export_lists_the_reminders_sent(app, db, learner, assignment, 
     [entry] = collect(learner.user)["due_reminders"]
     assert entry["enrolment_id"] == learner.id and entry["assignment_id"] == assignment.id
     assert entry["due_on"] == due_on.isoformat()
+
+
+def test_finding_the_due_reminders_costs_the_same_statements_for_one_learner_or_five(app, db, make, cohort, learner, assignment, due_on):
+    """The hourly job reads learners, cohorts and courses with the rows, not one by one."""
+    from sqlalchemy import event
+
+    from app.assignments.reminders import due_soon
+    from tests.assignments.conftest import open_first_module
+
+    def statements() -> int:
+        count = [0]
+
+        def counted(*args) -> None:
+            count[0] += 1
+
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            db.session.expire_all()
+            found = due_soon(due_on, 3)
+            for enrolment, reminded, _due in found:  # what send_due_reminders reads of each
+                (enrolment.user.email, enrolment.user.locale, enrolment.cohort.course.slug, reminded.module.slug)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+        return count[0], len(found)
+
+    with clock.frozen(at_berlin(due_on, 9)):
+        one, found_one = statements()
+        for number in range(4):
+            open_first_module(db, make.enrolment(user=make.user("learner", name=f"Lernende {number}"), cohort=cohort))
+        db.session.flush()
+        five, found_five = statements()
+    assert (found_one, found_five) == (1, 5)
+    assert five == one
