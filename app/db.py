@@ -4,7 +4,9 @@ Flask-SQLAlchemy object `db` and the small helpers around the session. The botto
 graph: it imports nothing from app but the clock."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
+from typing import Iterator
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator
@@ -81,3 +83,16 @@ def add_unless_duplicate(row) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+@contextmanager
+def keep_loaded_on_commit() -> Iterator[None]:
+    """Commits inside the block leave the loaded objects as they are instead of expiring them, so
+    reading them afterwards sends no SELECT and opens no transaction (a mail about to be sent, an
+    export whose builder commits its progress)."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = keep

@@ -22,6 +22,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from app import clock, jobs
 from app.accounts.models import User
 from app.exports.models import Export, ExportStatus
+from app.db import keep_loaded_on_commit
 from app.extensions import db
 from app.files import StorageUnavailable, get_store
 
@@ -124,6 +125,13 @@ def retry_export(export: Export) -> bool:
     return True
 
 
+def _stale(now):
+    """SQL twin of is_stale: pending or running with no sign of life for longer than the lease."""
+    limit = now - timedelta(seconds=_lease())
+    return or_(and_(Export.status == ExportStatus.PENDING, Export.heartbeat_at.is_(None), Export.created_at < limit),
+               and_(Export.status.in_((ExportStatus.PENDING, ExportStatus.RUNNING)), Export.heartbeat_at < limit))
+
+
 def is_stale(export: Export) -> bool:
     """Pending or running with no sign of life for longer than the lease: its job was lost (an
     in-process job when the server stopped) or its worker died."""
@@ -163,10 +171,7 @@ def claim(export_id: int) -> str | None:
     token, now = secrets.token_hex(16), clock.now()
     result = db.session.execute(
         update(Export)
-        .where(Export.id == export_id, or_(
-            Export.status == ExportStatus.PENDING,
-            and_(Export.status == ExportStatus.RUNNING, Export.heartbeat_at < now - timedelta(seconds=_lease())),
-        ))
+        .where(Export.id == export_id, or_(Export.status == ExportStatus.PENDING, _stale(now)))
         .values(status=ExportStatus.RUNNING, claim=token, heartbeat_at=now, started_at=now, attempts=Export.attempts + 1,
                 done=0, error=None)
         .execution_options(synchronize_session=False)
@@ -222,12 +227,8 @@ def build_export(export_id: int) -> str:
     token = claim(export_id)
     if token is None:
         return "not claimed"
-    session = db.session()
-    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False  # progress commits keep the builder's objects
-    try:
+    with keep_loaded_on_commit():  # progress commits keep the builder's objects
         return _build(export_id, token)
-    finally:
-        session.expire_on_commit = expire_on_commit
 
 
 def _build(export_id: int, token: str) -> str:
@@ -281,10 +282,7 @@ def requeue_stale() -> int:
     """Builds pending or running without a sign of life for longer than the lease — their job was
     lost (an in-process job when the server stopped) or their worker died — are enqueued again;
     the claim lets only one run through."""
-    limit = clock.now() - timedelta(seconds=_lease())
-    stale = list(db.session.scalars(select(Export.id).where(
-        or_(and_(Export.status == ExportStatus.PENDING, Export.created_at < limit, Export.heartbeat_at.is_(None)),
-            and_(Export.status.in_((ExportStatus.PENDING, ExportStatus.RUNNING)), Export.heartbeat_at < limit)))))
+    stale = list(db.session.scalars(select(Export.id).where(_stale(clock.now()))))
     for export_id in stale:
         jobs.enqueue("exports.build", export_id)
     db.session.commit()

@@ -27,6 +27,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import clock, jobs
+from app.db import keep_loaded_on_commit
 from app.extensions import db
 from app.mail.models import OutgoingMail
 from app.mail.transports import transport_from_config
@@ -131,12 +132,8 @@ def claims_elsewhere():
 def _commit_keeping_loaded() -> None:
     """Ends the transaction without expiring the loaded rows: the send that follows must not
     reload the mail (that would open a transaction for the length of the SMTP conversation)."""
-    session = db.session()
-    keep, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = keep
+    with keep_loaded_on_commit():
+        db.session.commit()
 
 
 def _record(mail_id: int, token: str, **values) -> bool:
