@@ -1,5 +1,6 @@
-"""A cohort's certificates on the Redis queue with real worker processes: one attendance list
-makes 20 certificates due, the worker issuing them is SIGKILLed halfway, a second worker (with
+"""A cohort's certificates on the Redis queue with real worker processes: the attendance
+makes 20 certificates due, the worker issuing them is SIGKILLed after the first few (held there by
+a test job queued between them, so the kill never races the batch), a second worker (with
 every issuing job queued a second time, to run twice and side by side) finishes — and each
 eligible enrolment has exactly one certificate and exactly one certificate mail."""
 from __future__ import annotations
@@ -12,9 +13,11 @@ from sqlalchemy import func, select
 from app import clock
 from app.extensions import db
 from tests.conftest import TEST_COURSES
+from tests.jobs import tasks  # noqa: F401  (registers tests.hold_once in this process too)
 from tests.jobs.conftest import wait_for
 
 COHORT = 20
+BEFORE_KILL = 3  # certificates issued when the first worker is killed
 
 
 def _cohort_short_of_attendance(app):
@@ -89,28 +92,35 @@ def test_a_cohorts_certificates_survive_a_killed_worker_each_issued_and_mailed_o
     session_id, trainer_id, ids, withdrawn = _cohort_short_of_attendance(queue_app)
     assert _certificate_count(queue_app) == 0
 
+    hold = tmp_path / "held"
     with queue_app.app_context(), queue_app.test_request_context():
         session = db.session.get(LiveSession, session_id)
-        services.record_attendance(session, {i: AttendanceStatus.PRESENT for i in ids + [withdrawn]}, db.session.get(User, trainer_id))
-        db.session.commit()  # the attendance and, after the commit, 21 issuing jobs on Redis
+        trainer = db.session.get(User, trainer_id)
+        # the attendance in two lists: the jobs queue as [issue x 3, hold, issue x 18], in that order
+        services.record_attendance(session, {i: AttendanceStatus.PRESENT for i in ids[:BEFORE_KILL]}, trainer)
+        db.session.commit()
+        jobs.enqueue("tests.hold_once", str(hold))
+        db.session.commit()
+        services.record_attendance(session, {i: AttendanceStatus.PRESENT for i in ids[BEFORE_KILL:] + [withdrawn]}, trainer)
+        db.session.commit()  # the attendance and, after each commit, its issuing jobs on Redis
         db.session.get(Enrolment, withdrawn).status = EnrolmentStatus.WITHDRAWN  # before any job ran
         db.session.commit()
     assert _certificate_count(queue_app) == 0  # nothing issued in the trainer's request
 
     settings = dict(FILE_STORAGE_DIR=files, COURSES_DIR=str(TEST_COURSES), CERTIFICATE_SIGNING_KEY=queue_app.config["CERTIFICATE_SIGNING_KEY"])
-    first = workers.start(JOBS_WORKER_THREADS=1, **settings)
-    wait_for(lambda: _certificate_count(queue_app) >= 3, 60, "the first worker issuing its first certificates", workers)
+    first = workers.start(extra_import="tests.jobs.tasks", JOBS_WORKER_THREADS=1, **settings)
+    wait_for(hold.exists, 60, "the first worker reaching the held job after its first certificates", workers)
     workers.kill(first)
     first.wait(timeout=10)
     assert first.returncode == -9
     at_kill = _certificate_count(queue_app)
-    assert 0 < at_kill < COHORT, f"the kill fell after the batch ({at_kill} issued): nothing left to finish"
+    assert at_kill == BEFORE_KILL, f"{at_kill} certificates at the kill, {BEFORE_KILL} expected: the worker ran the queue out of order"
 
     with queue_app.app_context():  # every job once more: a retry of what already ran, runs side by side
         for enrolment_id in ids:
             jobs.enqueue("certificates.issue", enrolment_id)
         db.session.commit()
-    workers.start(JOBS_WORKER_THREADS=4, **settings)
+    workers.start(extra_import="tests.jobs.tasks", JOBS_WORKER_THREADS=4, **settings)
     wait_for(lambda: _certificate_count(queue_app) >= COHORT, 90, "every certificate issued", workers)
     backend = queue_app.extensions["scc_jobs"]
 
