@@ -76,7 +76,8 @@ class Config:
     # A deliverer's claim on an outbox row: nobody else sends it meanwhile (app/mail/services.py)
     MAIL_CLAIM_SECONDS = int(os.environ.get("MAIL_CLAIM_SECONDS", "120"))
 
-    # Background jobs (app/jobs): unset = in-process after the response, as `make run` needs it.
+    # Background jobs (app/jobs): unset = in-process, on a thread of each app process once the
+    # request is done, as `make run` needs it.
     # Set (redis://host:6379/0): jobs go to Redis and `flask --app wsgi worker` runs them.
     REDIS_URL = os.environ.get("REDIS_URL")
     JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL")  # default: REDIS_URL
@@ -94,6 +95,10 @@ class Config:
     JOBS_MAINTENANCE_PER_MILLION = int(os.environ.get("JOBS_MAINTENANCE_PER_MILLION", "10000"))
     # The worker fires the periodic jobs (mail retries, digest, clean-ups); one per tick across all workers
     JOBS_SCHEDULER = _bool("JOBS_SCHEDULER", True)
+    # In-process only: the runner thread (off: jobs run in the response's close(), as the test
+    # client's tests expect); at exit the thread finishes what is queued for up to this long
+    JOBS_IN_PROCESS_THREAD = _bool("JOBS_IN_PROCESS_THREAD", True)
+    JOBS_DRAIN_SECONDS = float(os.environ.get("JOBS_DRAIN_SECONDS", "30"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -236,6 +241,9 @@ class TestConfig(Config):
     TESTING = True
     REDIS_URL = None  # the tests that want the Redis queue set it themselves (tests/jobs)
     JOBS_REDIS_URL = None
+    # the test client never closes a response: its tests run the jobs they need themselves;
+    # the tests of real servers (browser journeys, tests/jobs) switch the runner thread on
+    JOBS_IN_PROCESS_THREAD = False
     FILE_STORAGE_URL = None  # the tests that want S3 start their own server (tests/s3server.py)
     FILE_DOWNLOAD_REDIRECT = "stream"
     RATELIMIT_STORAGE_URI = "memory://"

@@ -238,7 +238,9 @@ def _build(export_id: int, token: str) -> str:
     db.session.commit()  # holds nothing while the builder starts (SQLite: a job's transaction takes the write lock)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
         try:
-            if kind is None or user is None or not user.active or not kind.may_download(user, dict(export.params or {})):
+            if kind is None:  # a kind this version no longer has: nothing left to build
+                raise ExportError("gone")
+            if user is None or not user.active or not kind.may_download(user, dict(export.params or {})):
                 raise ExportError("denied")
             built = kind.build(user, dict(export.params or {}), spool, _Progress(export_id, token))
             if not _still_mine(export_id, token):

@@ -14,8 +14,8 @@ retries a job whose worker died halfway, so a task claims its work in the databa
 row, an export row) and a second run finds nothing left to do.
 
 Where a task runs is the backend's business:
-- in-process by default, so `make run` needs nothing more — after the response inside a request,
-  and outside one (CLI commands, tests) when the code calls `run_committed()` or the application
+- in-process by default, so `make run` needs nothing more — inside a request, on the process's
+  runner thread once the request is done (app/jobs/runner.py), and outside one (CLI commands, tests) when the code calls `run_committed()` or the application
   context ends;
 - on a Redis queue (dramatiq, app/jobs/broker.py) when REDIS_URL (or JOBS_REDIS_URL) is set:
   pushed to Redis after the commit, run by `flask --app wsgi worker` processes, retried with
@@ -102,16 +102,21 @@ def run_committed() -> int:
 
 
 def run_after_response(response):
-    """Registered as after_request: the jobs the request committed run once the response is out."""
+    """Registered as after_request: the jobs the request committed go to the process's runner
+    thread (app/jobs/runner.py) — or, with JOBS_IN_PROCESS_THREAD off (the test client, which
+    never closes a response: its tests run what they need themselves), to the response's close()."""
     jobs = g.pop("scc_jobs_committed", None)
     if jobs:
         app = current_app._get_current_object()
+        runner = app.extensions.get("scc_jobs_runner")
+        if runner is not None:
+            runner.submit(jobs)
+        else:
+            def run_jobs():
+                with app.app_context():
+                    run_in_process(jobs)
 
-        def run_jobs():
-            with app.app_context():
-                run_in_process(jobs)
-
-        response.call_on_close(run_jobs)
+            response.call_on_close(run_jobs)
     return response
 
 
@@ -157,5 +162,9 @@ def init_app(app) -> None:
 
         app.extensions["scc_jobs"] = RedisBackend(app)
         return
+    if app.config.get("JOBS_IN_PROCESS_THREAD", True):
+        from app.jobs.runner import Runner
+
+        app.extensions["scc_jobs_runner"] = Runner(app, run_in_process)
     app.after_request(run_after_response)
     app.teardown_appcontext(_run_at_teardown)

@@ -54,7 +54,9 @@ def live_server(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("live")
     url = fresh_database(tmp, f"browser_{worker_id(request)}")
     settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
-    settings.update(SQLALCHEMY_DATABASE_URI=url, MAIL_DIR=str(tmp / "mail"), SERVER_NAME=None, TESTING=False)
+    # a real server: its jobs run on the in-process runner thread, as under `make run`
+    settings.update(SQLALCHEMY_DATABASE_URI=url, MAIL_DIR=str(tmp / "mail"), SERVER_NAME=None, TESTING=False,
+                    JOBS_IN_PROCESS_THREAD=True)
     app = create_app(settings)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
@@ -210,35 +212,17 @@ class LiveApp:
 
     def mails(self, recipient: str, subject: str = "", count: int = 1, timeout: float = 10.0) -> list:
         """The mails to recipient whose subject contains `subject`, oldest first; waits until
-        there are at least `count` (the server delivers after the response has gone out)."""
+        there are at least `count` (the server's job runner delivers them once the request is done)."""
         from tests.conftest import read_mails
 
         deadline = time.monotonic() + timeout
-        delivered_here = False
         while True:
             found = [m for m in read_mails(self.app) if m["To"] == recipient and subject in str(m["Subject"])]
             if len(found) >= count:
                 return found
             if time.monotonic() > deadline:
-                if delivered_here:
-                    raise AssertionError(f"expected {count} mail(s) to {recipient} about {subject!r}, found {len(found)}")
-                # Werkzeug's development server (this live server, and `make run`) calls a
-                # response's close() — where in-process jobs such as mail delivery run — only after
-                # draining the connection (serving.py, run_wsgi: `rfile.read` in the finally); when
-                # the browser sends more on it, that waits until the browser closes the connection,
-                # often longer than this timeout. Seen with a log: the job registered on the 302,
-                # close() not called for > 10 s. gunicorn closes at once. The mail must still be
-                # queued and deliverable: deliver the queue once, as the worker's sweep or
-                # `flask mail deliver` would, and look again.
-                self._deliver_queue()
-                delivered_here, deadline = True, time.monotonic() + 1
+                raise AssertionError(f"expected {count} mail(s) to {recipient} about {subject!r}, found {len(found)}")
             time.sleep(0.1)
-
-    def _deliver_queue(self) -> None:
-        from app.mail.services import deliver_pending
-
-        with self.app.app_context():
-            deliver_pending()
 
 
 @pytest.fixture(scope="session")

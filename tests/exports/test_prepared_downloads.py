@@ -221,6 +221,17 @@ def test_a_build_the_person_may_no_longer_have_fails_as_denied(db, make, file_st
     assert export.status == ExportStatus.FAILED and export.error == "denied" and stored_files(file_store) == []
 
 
+def test_a_build_of_a_kind_this_version_no_longer_has_fails_as_gone(db, make, file_store):
+    from app import jobs
+
+    export = services.request_export(make.user(), "tests.numbers", {"count": 3}, "Zahlen", total=3)
+    export.kind = "tests.retired"  # asked for before an update that removed the kind
+    db.session.commit()
+    jobs.run_committed()
+    export = db.session.get(Export, export.id, populate_existing=True)
+    assert export.status == ExportStatus.FAILED and export.error == "gone" and stored_files(file_store) == []
+
+
 def test_expired_files_are_deleted(app, db, make, file_store):
     user = make.user()
     old, fresh = ask(db, user), ask(db, user)

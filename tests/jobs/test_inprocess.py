@@ -90,3 +90,92 @@ def test_a_job_asking_to_be_retried_later_ends_quietly_in_process(db, caplog):
     jobs.run_committed()
     assert RAN == [(8,)]
     assert "left for later: held by another runner" in caplog.text and "Traceback" not in caplog.text
+
+
+# The runner thread (JOBS_IN_PROCESS_THREAD, on outside the test client's tests): a request's
+# jobs run once the request is done, whatever the server does with the connection afterwards.
+
+def _served_app(tmp_path, request):
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from app.config import TestConfig
+    from tests.conftest import worker_id
+    from tests.databases import fresh_database
+
+    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings.update(SQLALCHEMY_DATABASE_URI=fresh_database(tmp_path, f"runner_{worker_id(request)}"), SERVER_NAME=None,
+                    TESTING=False, JOBS_IN_PROCESS_THREAD=True)
+    app = create_app(settings)
+
+    @app.get("/test-enqueue/<int:value>")
+    def enqueue_view(value):
+        jobs.enqueue("tests.record_thread", value)
+        if value == 13:
+            jobs.enqueue("tests.fail_in_thread")
+        db.session.commit()
+        return "queued"
+
+    with app.app_context():
+        db.create_all()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return app, server
+
+
+@jobs.task("tests.record_thread")
+def record_thread(value) -> None:
+    import threading
+
+    RAN.append((value, threading.current_thread().name))
+
+
+@jobs.task("tests.fail_in_thread")
+def fail_in_thread() -> None:
+    raise RuntimeError("fails on purpose")
+
+
+def test_jobs_run_while_the_client_still_holds_the_connection(tmp_path, request):
+    """Werkzeug's development server (`make run`) drains a connection before it closes the
+    response; a client that sends more and keeps the socket open held the old close()-bound jobs
+    for as long as it liked. The runner does not wait for that."""
+    import socket
+    import time
+
+    app, server = _served_app(tmp_path, request)
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as client:
+            client.sendall(b"GET /test-enqueue/12 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            answer = b""
+            while not answer.endswith(b"queued"):
+                answer += client.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 200")
+            client.sendall(b"X-Still: here\r\n")  # more on the connection, which stays open
+            deadline = time.monotonic() + 5
+            while not RAN and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert RAN == [(12, "scc-jobs-in-process")], "the job waited for the client to let go"
+    finally:
+        server.shutdown()
+
+
+def test_the_runner_goes_on_after_a_failing_job_and_keeps_the_order(tmp_path, request, caplog):
+    import urllib.request
+
+    app, server = _served_app(tmp_path, request)
+    try:
+        for value in (13, 14, 15):
+            with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/test-enqueue/{value}", timeout=10) as answer:
+                assert answer.read() == b"queued"
+        assert app.extensions["scc_jobs_runner"].wait_idle(10)
+        assert [value for value, _thread in RAN] == [13, 14, 15]
+        assert {thread for _value, thread in RAN} == {"scc-jobs-in-process"}  # one thread, not the requests' 
+        assert "tests.fail_in_thread" in caplog.text
+    finally:
+        server.shutdown()
+
+
+def test_the_test_client_leaves_jobs_to_the_test(app, client):
+    assert "scc_jobs_runner" not in app.extensions  # TestConfig: JOBS_IN_PROCESS_THREAD off

@@ -56,7 +56,8 @@ def live(request, tmp_path):
     controller.start()
     settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
     settings.update(SQLALCHEMY_DATABASE_URI=fresh_database(tmp_path, f"after_response_{worker_id(request)}"), SERVER_NAME=None,
-                    TESTING=False, WTF_CSRF_ENABLED=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+                    TESTING=False, WTF_CSRF_ENABLED=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
+                    JOBS_IN_PROCESS_THREAD=True)
     app = create_app(settings)
     with app.app_context():
         db.create_all()
