@@ -2,16 +2,17 @@
 file downloads and the ZIP export."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from wtforms import SelectChoice
 
 from app import navigation
 from app.assignments import queries, services
 from app.assignments.access import can_download_file, can_grade, can_grade_cohort, graded_cohorts
-from app.assignments.forms import QueueFilterForm, SubmissionForm, grading_form_class
+from app.assignments.forms import FilterSelect, SubmissionForm, grading_form_class
 from app.assignments.models import Decision, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
 from app.files import StorageUnavailable, get_store
 from app.files.download import send_stored_file
@@ -188,13 +189,15 @@ def queue():
     if filters.cohort_id and filters.cohort_id not in {c.id for c in cohorts}:
         abort(404)
     modules = queries.modules_of(cohorts)
-    form = QueueFilterForm(request.args)
-    form.cohort.choices = [SelectChoice("", _("Alle Kohorten"))] + [SelectChoice(str(c.id), c.name) for c in cohorts]
-    form.module.choices = [SelectChoice("", _("Alle Module"))] + [SelectChoice(str(m.id), m.title) for m in modules]
-    form.status.choices = [SelectChoice(queries.OPEN, _("Offen (abgegeben, in Prüfung)")), SelectChoice(queries.ALL, _("Alle"))] + [
-        SelectChoice(s.value, services.status_label(s)) for s in SubmissionStatus if s != SubmissionStatus.DRAFT
-    ]
-    form.status.data = filters.status
+    form = SimpleNamespace(
+        cohort=FilterSelect("cohort", _("Kohorte"), [("", _("Alle Kohorten"))] + [(str(c.id), c.name) for c in cohorts],
+                            request.args.get("cohort")),
+        module=FilterSelect("module", _("Modul"), [("", _("Alle Module"))] + [(str(m.id), m.title) for m in modules],
+                            request.args.get("module")),
+        status=FilterSelect("status", _("Status"), [(queries.OPEN, _("Offen (abgegeben, in Prüfung)")), (queries.ALL, _("Alle"))] + [
+            (s.value, services.status_label(s)) for s in SubmissionStatus if s != SubmissionStatus.DRAFT
+        ], filters.status),
+    )
     selected_cohort = next((c for c in cohorts if c.id == filters.cohort_id), None)
     submissions = queries.queue_rows(current_user, filters)
     return render_template(
