@@ -204,6 +204,7 @@ def layout_footer() -> Markup:
 
 
 def register_templating(app) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")  # {% do %}: filling a per-page dict without a `set`
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
