@@ -31,7 +31,9 @@ def progress(cohort_id: int):
         all_count=len(rows), now=now, sort=sort, descending=descending, only_inactive=only_inactive,
         inactive_days=INACTIVE_DAYS, status_labels=status_labels(), status=request.args.get("status", ""),
         only_waiting=bool(request.args.get("waiting")),
-        attendance=cohort_attendance(cohort, now), min_attendance=minimum_attendance(cohort.course.completion),
+        # every learner of the cohort is in `rows` (filters apply to `shown`): their ids, without a query
+        attendance=cohort_attendance(cohort, now, [row.learner.enrolment_id for row in rows]),
+        min_attendance=minimum_attendance(cohort.course.completion),
     )
 
 
