@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select
 
 from app.accounts.models import Role, User
 from app.cohorts.models import Cohort, cohort_trainers
+from app.db import read_rows
 from app.extensions import db
 from app.security import can_view_enrolment
 
@@ -62,4 +63,4 @@ def _graded_cohorts_statement(every: bool):
 def graded_cohorts(user: User) -> list:
     """Id, name and course of the cohorts the user grades, as rows (the queue's filter shows them)."""
     every = grades_every_cohort(user)
-    return list(db.session.execute(_graded_cohorts_statement(every), {} if every else {"user_id": user.id}))
+    return read_rows(_graded_cohorts_statement(every), {} if every else {"user_id": user.id}).all()

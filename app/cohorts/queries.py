@@ -9,6 +9,7 @@ from app.accounts.models import User
 from app.catalogue.models import Assignment, Lesson, Module, Quiz
 from app.cohorts import matrix
 from app.cohorts.models import Cohort, Enrolment
+from app.db import read_rows
 from app.extensions import db
 from app.progress.models import ProgressItem
 
@@ -54,7 +55,7 @@ def module_columns(course_id: int) -> list[matrix.ModuleColumn]:
     """The course's active modules with their active lessons, quizzes and required assignments (one query)."""
     modules: dict[int, tuple] = {}
     items: dict[int, dict[str, set[int]]] = {}
-    for module_id, position, title, kind, item_id, settings in db.session.execute(_statements()["columns"], {"course_id": course_id}):
+    for module_id, position, title, kind, item_id, settings in read_rows(_statements()["columns"], {"course_id": course_id}):
         if module_id not in modules:
             modules[module_id] = (position, title)
             items[module_id] = {"lesson": set(), "quiz": set(), "assignment": set()}
@@ -68,12 +69,12 @@ def module_columns(course_id: int) -> list[matrix.ModuleColumn]:
 
 
 def cohort_learners(cohort: Cohort) -> list[matrix.Learner]:
-    return list(map(matrix.Learner._make, db.session.execute(_statements()["learners"], {"cohort_id": cohort.id})))
+    return list(map(matrix.Learner._make, read_rows(_statements()["learners"], {"cohort_id": cohort.id})))
 
 
 def cohort_progress(cohort: Cohort) -> list[tuple]:
     """(enrolment id, item type, item id, detail) per stored item, as the query's rows (matrix.Done's fields)."""
-    return db.session.execute(_statements()["progress"], {"cohort_id": cohort.id}).all()
+    return read_rows(_statements()["progress"], {"cohort_id": cohort.id}).all()
 
 
 def progress_matrix(cohort: Cohort) -> tuple[list[matrix.ModuleColumn], list[matrix.Row]]:

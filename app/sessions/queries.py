@@ -41,10 +41,12 @@ def cohort_sessions(cohort: Cohort) -> list[LiveSession]:
     ))
 
 
+# Built once (the progress matrix and the learner's attendance read it on every view).
+_HELD = select(LiveSession.id).where(LiveSession.cohort_id == bindparam("cohort_id"), LiveSession.starts_at <= bindparam("now"))
+
+
 def held_session_ids(cohort_id: int, now: datetime) -> set[int]:
-    return set(db.session.scalars(
-        select(LiveSession.id).where(LiveSession.cohort_id == cohort_id, LiveSession.starts_at <= now)
-    ))
+    return set(db.session.scalars(_HELD, {"cohort_id": cohort_id, "now": now}))
 
 
 def cohort_attendance(cohort: Cohort, now: datetime, enrolment_ids=None) -> dict[int, attendance.Summary]:
