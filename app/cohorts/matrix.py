@@ -101,24 +101,35 @@ def build_rows(columns: list[ModuleColumn], learners: list[Learner], done: Itera
             items[2].add(item_id)
         elif item_type == "module":
             items[3].add(item_id)
-    nothing: tuple[set, dict, set, set] = (set(), {}, set(), set())
+    shapes = [(c.id, c.lesson_ids, len(c.lesson_ids), tuple(c.quiz_ids), c.assignment_ids, len(c.assignment_ids)) for c in columns]
+    untouched = None  # the cells of a learner without any stored item: the same for all of them
     rows = []
     for learner in learners:
-        lessons, quizzes, assignments, modules = by_enrolment.get(learner.enrolment_id, nothing)
-        cells = []
-        for column in columns:
-            quiz_done = [q for q in column.quiz_ids if q in quizzes]
-            assignments_done = len(column.assignment_ids & assignments)
-            cells.append(Cell(
-                len(column.lesson_ids & lessons), len(column.lesson_ids),
-                None if not column.quiz_ids else ("passed" if len(quiz_done) == len(column.quiz_ids) else "open"),
-                quizzes.get(quiz_done[0]) if quiz_done else None,
-                None if not column.assignment_ids else ("passed" if assignments_done == len(column.assignment_ids) else "open"),
-                assignments_done, len(column.assignment_ids), column.id in modules,
-            ))
+        items = by_enrolment.get(learner.enrolment_id)
+        if items is None:
+            if untouched is None:
+                untouched = _cells(shapes, set(), {}, set(), set())
+            cells = untouched
+        else:
+            cells = _cells(shapes, *items)
         last = learner.enrolled_at if learner.last_completed_at is None else max(learner.enrolled_at, learner.last_completed_at)
-        rows.append(Row(learner=learner, cells=tuple(cells), last_activity=last))
+        rows.append(Row(learner=learner, cells=cells, last_activity=last))
     return rows
+
+
+def _cells(shapes: list[tuple], lessons: set, quizzes: dict, assignments: set, modules: set) -> tuple[Cell, ...]:
+    cells = []
+    for module_id, lesson_ids, lessons_total, quiz_ids, assignment_ids, assignments_total in shapes:
+        quiz_done = [q for q in quiz_ids if q in quizzes] if quizzes else []
+        assignments_done = len(assignment_ids & assignments) if assignments else 0
+        cells.append(Cell(
+            len(lesson_ids & lessons) if lessons else 0, lessons_total,
+            None if not quiz_ids else ("passed" if len(quiz_done) == len(quiz_ids) else "open"),
+            quizzes.get(quiz_done[0]) if quiz_done else None,
+            None if not assignments_total else ("passed" if assignments_done == assignments_total else "open"),
+            assignments_done, assignments_total, module_id in modules,
+        ))
+    return tuple(cells)
 
 
 def sort_rows(rows: list[Row], key: str = "name", descending: bool = False) -> list[Row]:

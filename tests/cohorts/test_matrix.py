@@ -199,3 +199,13 @@ def test_matrix_filters_learners_whose_submission_waits_for_grading(db, trainer_
     # sorting keeps the filter
     sort_links = re.findall(r'<th scope="col"><a href="([^"]+)"', page)
     assert sort_links and all("waiting=1" in link for link in sort_links)
+
+
+def test_the_checkbox_label_escapes_the_name(db, make, trainer_browser, cohort):
+    """The per-row label is translated once and formatted in the template (issue 17): the
+    learner's name is still escaped, in both languages."""
+    make.enrolment(user=make.user("learner", name='Eve "<b>" & Co'), cohort=cohort)
+    db.session.flush()
+    page = trainer_browser.get(f"/kohorten/{cohort.id}/matrix").get_data(as_text=True)
+    assert 'aria-label="Eve &#34;&lt;b&gt;&#34; &amp; Co auswählen"' in page
+    assert '"<b>"' not in page
