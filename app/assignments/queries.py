@@ -9,7 +9,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 
-from sqlalchemy import String, bindparam, func, select, type_coerce
+from sqlalchemy import String, bindparam, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import Role, User
@@ -68,7 +68,9 @@ def _where(query, every_cohort: bool, by_cohort: bool, by_module: bool, status: 
     if by_module:
         query = query.where(Assignment.module_id == bindparam("module_id"))
     if status == OPEN:
-        query = query.where(Submission.status.in_(WAITING))
+        # one equality per waiting status rather than IN (...): an IN list is an "expanding" parameter
+        # that SQLAlchemy rewrites into the SQL on every execution (the badge runs on every trainer page)
+        query = query.where(or_(*(Submission.status == status for status in WAITING)))
     elif status != ALL:
         query = query.where(Submission.status == bindparam("status"))
     return query
