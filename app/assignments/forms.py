@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, MultipleFileField, RadioField, SelectChoice, SelectField, TextAreaField
+from markupsafe import Markup, escape
+from wtforms import HiddenField, MultipleFileField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.assignments.models import Decision
@@ -18,13 +19,29 @@ class SubmissionForm(FlaskForm):
     files = MultipleFileField(_l("Dateien hinzufügen"))
 
 
-class QueueFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET filter, changes nothing
+class FilterSelect:
+    """One <select> of the grading queue's filter — a GET form that changes nothing, so it has no
+    CSRF token and is never validated: the view reads request.args itself. It offers what
+    macros.field reads (label(), id, description, errors; calling it writes the element) and writes
+    the HTML WTForms' SelectField wrote, at a fraction of the cost: the three fields through WTForms
+    were a sixth of the queue page (issue 17)."""
 
-    cohort = SelectField(_l("Kohorte"), coerce=str, validators=[Optional()])
-    module = SelectField(_l("Modul"), coerce=str, validators=[Optional()])
-    status = SelectField(_l("Status"), coerce=str, validators=[Optional()])
+    description = ""
+    errors = ()
+
+    def __init__(self, name: str, label: str, choices: list[tuple[str, str]], selected: str | None):
+        self.id = self.name = name
+        self.text, self.choices, self.selected = label, choices, selected
+
+    def label(self) -> Markup:
+        return Markup('<label for="%s">%s</label>') % (self.id, self.text)
+
+    def __call__(self) -> Markup:
+        options = "".join(
+            f'<option {"selected " if value == self.selected else ""}value="{escape(value)}">{escape(text or value)}</option>'
+            for value, text in self.choices
+        )
+        return Markup(f'<select id="{escape(self.id)}" name="{escape(self.name)}">{options}</select>')
 
 
 class GradingForm(FlaskForm):

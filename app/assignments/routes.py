@@ -2,16 +2,19 @@
 file downloads and the ZIP export."""
 from __future__ import annotations
 
+import functools
+from types import SimpleNamespace
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from wtforms import SelectChoice
 
 from app import navigation
 from app.assignments import queries, services
 from app.assignments.access import can_download_file, can_grade, can_grade_cohort, graded_cohorts
-from app.assignments.forms import QueueFilterForm, SubmissionForm, grading_form_class
+from app.assignments.forms import FilterSelect, SubmissionForm, grading_form_class
 from app.assignments.models import Decision, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
 from app.files import StorageUnavailable, get_store
 from app.files.download import send_stored_file
@@ -179,6 +182,24 @@ def _require_grader():
         abort(403)
 
 
+@functools.lru_cache(maxsize=16)
+def _filter_texts(locale: str) -> SimpleNamespace:
+    """The queue filter's fixed labels and choices in one language: the same on every view, and a
+    dozen gettext calls per request otherwise (translations do not change while a process runs)."""
+    return SimpleNamespace(
+        cohort=_("Kohorte"), all_cohorts=_("Alle Kohorten"), module=_("Modul"), all_modules=_("Alle Module"), status=_("Status"),
+        statuses=[(queries.OPEN, _("Offen (abgegeben, in Prüfung)")), (queries.ALL, _("Alle"))] + [
+            (s.value, services.status_label(s)) for s in SubmissionStatus if s != SubmissionStatus.DRAFT],
+        status_labels={s.value: services.status_label(s) for s in SubmissionStatus},
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _grade_url_prefix(script_root: str) -> str:
+    """The link to each hand-in is this prefix and its id: one url_for per script root instead of one per row."""
+    return url_for("assignments.grade", submission_id=0).removesuffix("0")
+
+
 @bp.get("/bewertung")
 @login_required
 def queue():
@@ -188,20 +209,18 @@ def queue():
     if filters.cohort_id and filters.cohort_id not in {c.id for c in cohorts}:
         abort(404)
     modules = queries.modules_of(cohorts)
-    form = QueueFilterForm(request.args)
-    form.cohort.choices = [SelectChoice("", _("Alle Kohorten"))] + [SelectChoice(str(c.id), c.name) for c in cohorts]
-    form.module.choices = [SelectChoice("", _("Alle Module"))] + [SelectChoice(str(m.id), m.title) for m in modules]
-    form.status.choices = [SelectChoice(queries.OPEN, _("Offen (abgegeben, in Prüfung)")), SelectChoice(queries.ALL, _("Alle"))] + [
-        SelectChoice(s.value, services.status_label(s)) for s in SubmissionStatus if s != SubmissionStatus.DRAFT
-    ]
-    form.status.data = filters.status
+    texts = _filter_texts(str(get_locale()))
+    form = SimpleNamespace(
+        cohort=FilterSelect("cohort", texts.cohort, [("", texts.all_cohorts)] + [(str(c.id), c.name) for c in cohorts],
+                            request.args.get("cohort")),
+        module=FilterSelect("module", texts.module, [("", texts.all_modules)] + [(str(m.id), m.title) for m in modules],
+                            request.args.get("module")),
+        status=FilterSelect("status", texts.status, texts.statuses, filters.status),
+    )
     selected_cohort = next((c for c in cohorts if c.id == filters.cohort_id), None)
-    submissions = queries.queue_rows(current_user, filters)
     return render_template(
-        "assignments/queue.html", form=form, submissions=submissions, filters=filters,
-        status_labels={status: services.status_label(SubmissionStatus(status)) for status in {row.status for row in submissions}},
-        # The link to each hand-in is this prefix and its id: one url_for per page instead of one per row.
-        grade_url_prefix=url_for("assignments.grade", submission_id=0).removesuffix("0"),
+        "assignments/queue.html", form=form, submissions=queries.queue_rows(current_user, filters), filters=filters,
+        status_labels=texts.status_labels, grade_url_prefix=_grade_url_prefix(request.script_root),
         selected_cohort=selected_cohort, cohort_assignments=queries.assignments_of(selected_cohort) if selected_cohort else [],
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Iterable, NamedTuple
 
 SORT_KEYS = ("name", "municipality", "status", "progress", "activity")
 FILTERS = ("inactive",)
@@ -22,8 +23,10 @@ class ModuleColumn:
     assignment_ids: frozenset[int]  # required assignments
 
 
-@dataclass(frozen=True)
-class Learner:
+# Learners, their done items and the cells are named tuples: a query's rows become them without a
+# Python __init__ per row, and a row of cells can key the page's rendered HTML (a tuple's hash is C code).
+
+class Learner(NamedTuple):
     enrolment_id: int
     user_id: int
     name: str
@@ -34,21 +37,20 @@ class Learner:
     enrolled_at: datetime
     items_done: int
     items_total: int
+    last_completed_at: datetime | None = None  # the learner's latest stored item
 
 
-@dataclass(frozen=True)
-class Done:
-    """One stored ProgressItem row."""
+class Done(NamedTuple):
+    """One stored ProgressItem row (its time is in Learner.last_completed_at)."""
 
     enrolment_id: int
     item_type: str  # ItemType value
     item_id: int
-    completed_at: datetime
     detail: str | None = None
 
 
-@dataclass
-class Cell:
+class Cell(NamedTuple):
+
     lessons_done: int
     lessons_total: int
     quiz: str | None  # "passed", "open", or None (module without quiz)
@@ -62,7 +64,7 @@ class Cell:
 @dataclass
 class Row:
     learner: Learner
-    cells: list[Cell]
+    cells: tuple[Cell, ...]
     last_activity: datetime
 
     @property
@@ -84,35 +86,50 @@ class Totals:
     inactive: int = 0
 
 
-def build_rows(columns: list[ModuleColumn], learners: list[Learner], done: list[Done]) -> list[Row]:
-    by_enrolment: dict[int, list[Done]] = {}
-    for item in done:
-        by_enrolment.setdefault(item.enrolment_id, []).append(item)
+def build_rows(columns: list[ModuleColumn], learners: list[Learner], done: Iterable[tuple]) -> list[Row]:
+    """`done`: Done rows, or any (enrolment id, item type, item id, detail) tuples."""
+    by_enrolment: dict[int, tuple[set, dict, set, set]] = {}
+    for enrolment_id, item_type, item_id, detail in done:
+        items = by_enrolment.get(enrolment_id)
+        if items is None:
+            items = by_enrolment[enrolment_id] = (set(), {}, set(), set())
+        if item_type == "lesson":
+            items[0].add(item_id)
+        elif item_type == "quiz":
+            items[1][item_id] = detail
+        elif item_type == "assignment":
+            items[2].add(item_id)
+        elif item_type == "module":
+            items[3].add(item_id)
+    shapes = [(c.id, c.lesson_ids, len(c.lesson_ids), tuple(c.quiz_ids), c.assignment_ids, len(c.assignment_ids)) for c in columns]
+    untouched = None  # the cells of a learner without any stored item: the same for all of them
     rows = []
     for learner in learners:
-        items = by_enrolment.get(learner.enrolment_id, [])
-        lessons = {i.item_id for i in items if i.item_type == "lesson"}
-        quizzes = {i.item_id: i.detail for i in items if i.item_type == "quiz"}
-        assignments = {i.item_id for i in items if i.item_type == "assignment"}
-        modules = {i.item_id for i in items if i.item_type == "module"}
-        cells = []
-        for column in columns:
-            quiz_done = [q for q in column.quiz_ids if q in quizzes]
-            assignments_done = len(column.assignment_ids & assignments)
-            cells.append(Cell(
-                lessons_done=len(column.lesson_ids & lessons),
-                lessons_total=len(column.lesson_ids),
-                quiz=None if not column.quiz_ids else ("passed" if len(quiz_done) == len(column.quiz_ids) else "open"),
-                quiz_score=quizzes.get(quiz_done[0]) if quiz_done else None,
-                assignment=None if not column.assignment_ids else (
-                    "passed" if assignments_done == len(column.assignment_ids) else "open"),
-                assignments_done=assignments_done,
-                assignments_total=len(column.assignment_ids),
-                module_done=column.id in modules,
-            ))
-        last = max([learner.enrolled_at, *(i.completed_at for i in items)])
+        items = by_enrolment.get(learner.enrolment_id)
+        if items is None:
+            if untouched is None:
+                untouched = _cells(shapes, set(), {}, set(), set())
+            cells = untouched
+        else:
+            cells = _cells(shapes, *items)
+        last = learner.enrolled_at if learner.last_completed_at is None else max(learner.enrolled_at, learner.last_completed_at)
         rows.append(Row(learner=learner, cells=cells, last_activity=last))
     return rows
+
+
+def _cells(shapes: list[tuple], lessons: set, quizzes: dict, assignments: set, modules: set) -> tuple[Cell, ...]:
+    cells = []
+    for module_id, lesson_ids, lessons_total, quiz_ids, assignment_ids, assignments_total in shapes:
+        quiz_done = [q for q in quiz_ids if q in quizzes] if quizzes else []
+        assignments_done = len(assignment_ids & assignments) if assignments else 0
+        cells.append(Cell(
+            len(lesson_ids & lessons) if lessons else 0, lessons_total,
+            None if not quiz_ids else ("passed" if len(quiz_done) == len(quiz_ids) else "open"),
+            quizzes.get(quiz_done[0]) if quiz_done else None,
+            None if not assignments_total else ("passed" if assignments_done == assignments_total else "open"),
+            assignments_done, assignments_total, module_id in modules,
+        ))
+    return tuple(cells)
 
 
 def sort_rows(rows: list[Row], key: str = "name", descending: bool = False) -> list[Row]:

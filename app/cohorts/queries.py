@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import String, bindparam, literal, null, select, type_coerce, union_all
+from sqlalchemy import String, bindparam, func, literal, null, select, type_coerce, union_all
 
 from app.accounts.models import User
 from app.catalogue.models import Assignment, Lesson, Module, Quiz
 from app.cohorts import matrix
 from app.cohorts.models import Cohort, Enrolment
+from app.db import read_rows
 from app.extensions import db
 from app.progress.models import ProgressItem
 
@@ -19,63 +20,65 @@ from app.progress.models import ProgressItem
 def _statements() -> dict:
     course_id, cohort_id = bindparam("course_id"), bindparam("cohort_id")
     active_module = (Module.course_id == course_id) & Module.archived_at.is_(None)
+    # The three kinds of item in one union. Assignments first: the union's columns take their types
+    # from the first select (the settings are JSON).
+    items = union_all(
+        select(literal("assignment").label("kind"), Assignment.id.label("item_id"), Assignment.module_id.label("module_id"),
+               Assignment.settings.label("settings"))
+        .join(Module, Module.id == Assignment.module_id).where(active_module, Assignment.archived_at.is_(None)),
+        select(literal("lesson"), Lesson.id, Lesson.module_id, null())
+        .join(Module, Module.id == Lesson.module_id).where(active_module, Lesson.archived_at.is_(None)),
+        select(literal("quiz"), Quiz.id, Quiz.module_id, null())
+        .join(Module, Module.id == Quiz.module_id).where(active_module, Quiz.archived_at.is_(None)),
+    ).subquery()
+    last_completed = (select(func.max(ProgressItem.completed_at)).where(ProgressItem.enrolment_id == Enrolment.id)
+                      .correlate(Enrolment).scalar_subquery())
     return {
-        "modules": select(Module.id, Module.position, Module.title).where(active_module).order_by(Module.position),
-        # The three kinds of item in one statement. Assignments first: the union's columns take their
-        # types from the first select (the settings are JSON).
-        "items": union_all(
-            select(literal("assignment").label("kind"), Assignment.id, Assignment.module_id, Assignment.settings)
-            .join(Module, Module.id == Assignment.module_id).where(active_module, Assignment.archived_at.is_(None)),
-            select(literal("lesson"), Lesson.id, Lesson.module_id, null())
-            .join(Module, Module.id == Lesson.module_id).where(active_module, Lesson.archived_at.is_(None)),
-            select(literal("quiz"), Quiz.id, Quiz.module_id, null())
-            .join(Module, Module.id == Quiz.module_id).where(active_module, Quiz.archived_at.is_(None)),
-        ),
-        # Plain rows of the columns the matrix shows, enums as their stored strings: building objects
-        # and reading an enum's .value per row cost more than the rows themselves.
-        "learners": select(Enrolment.id, type_coerce(Enrolment.status, String).label("status"), Enrolment.enrolled_at,
-                           Enrolment.items_done, Enrolment.items_total, Enrolment.user_id, User.name, User.email,
-                           User.municipality, User.district_ags)
+        # the course's active modules, each with its items (a module without items: one row of nulls)
+        "columns": select(Module.id, Module.position, Module.title, items.c.kind, items.c.item_id, items.c.settings)
+        .outerjoin(items, items.c.module_id == Module.id).where(active_module).order_by(Module.position, Module.id),
+        # Plain rows in the order of matrix.Learner's fields, enums as their stored strings: building
+        # objects and reading an enum's .value per row cost more than the rows themselves. The latest
+        # stored item's time comes with the learner, so that the progress rows need no time column
+        # (reading and converting 300 timestamps was a tenth of the page).
+        "learners": select(Enrolment.id, Enrolment.user_id, User.name, User.email, func.coalesce(User.municipality, ""),
+                           User.district_ags, type_coerce(Enrolment.status, String), Enrolment.enrolled_at,
+                           Enrolment.items_done, Enrolment.items_total, last_completed)
         .join(User, User.id == Enrolment.user_id).where(Enrolment.cohort_id == cohort_id),
         "progress": select(ProgressItem.enrolment_id, type_coerce(ProgressItem.item_type, String), ProgressItem.item_id,
-                           ProgressItem.completed_at, ProgressItem.detail)
+                           ProgressItem.detail)
         .join(Enrolment, Enrolment.id == ProgressItem.enrolment_id).where(Enrolment.cohort_id == cohort_id),
     }
 
 
 def module_columns(course_id: int) -> list[matrix.ModuleColumn]:
-    """The course's active modules with their active lessons, quizzes and required assignments (two queries)."""
-    statements = _statements()
-    modules = db.session.execute(statements["modules"], {"course_id": course_id}).all()
-    items: dict[str, dict[int, set[int]]] = {kind: {m.id: set() for m in modules} for kind in ("lesson", "quiz", "assignment")}
-    if modules:
-        for kind, item_id, module_id, settings in db.session.execute(statements["items"], {"course_id": course_id}):
-            if kind != "assignment" or (settings or {}).get("required", True):
-                items[kind][module_id].add(item_id)
-    lessons, quizzes, assignments = items["lesson"], items["quiz"], items["assignment"]
+    """The course's active modules with their active lessons, quizzes and required assignments (one query)."""
+    modules: dict[int, tuple] = {}
+    items: dict[int, dict[str, set[int]]] = {}
+    for module_id, position, title, kind, item_id, settings in read_rows(_statements()["columns"], {"course_id": course_id}):
+        if module_id not in modules:
+            modules[module_id] = (position, title)
+            items[module_id] = {"lesson": set(), "quiz": set(), "assignment": set()}
+        if kind is not None and (kind != "assignment" or (settings or {}).get("required", True)):
+            items[module_id][kind].add(item_id)
     return [
-        matrix.ModuleColumn(m.id, m.position, m.title, frozenset(lessons[m.id]), frozenset(quizzes[m.id]), frozenset(assignments[m.id]))
-        for m in modules
+        matrix.ModuleColumn(module_id, position, title, frozenset(items[module_id]["lesson"]), frozenset(items[module_id]["quiz"]),
+                            frozenset(items[module_id]["assignment"]))
+        for module_id, (position, title) in modules.items()
     ]
 
 
 def cohort_learners(cohort: Cohort) -> list[matrix.Learner]:
-    return [
-        matrix.Learner(
-            enrolment_id=r.id, user_id=r.user_id, name=r.name, email=r.email, municipality=r.municipality or "",
-            district_ags=r.district_ags, status=r.status, enrolled_at=r.enrolled_at,
-            items_done=r.items_done, items_total=r.items_total,
-        )
-        for r in db.session.execute(_statements()["learners"], {"cohort_id": cohort.id})
-    ]
+    return list(map(matrix.Learner._make, read_rows(_statements()["learners"], {"cohort_id": cohort.id})))
 
 
-def cohort_progress(cohort: Cohort) -> list[matrix.Done]:
-    return [matrix.Done(*r) for r in db.session.execute(_statements()["progress"], {"cohort_id": cohort.id})]
+def cohort_progress(cohort: Cohort) -> list[tuple]:
+    """(enrolment id, item type, item id, detail) per stored item, as the query's rows (matrix.Done's fields)."""
+    return read_rows(_statements()["progress"], {"cohort_id": cohort.id}).all()
 
 
 def progress_matrix(cohort: Cohort) -> tuple[list[matrix.ModuleColumn], list[matrix.Row]]:
-    """Columns and rows of the cohort's matrix: four queries, whatever the number of learners."""
+    """Columns and rows of the cohort's matrix: three queries, whatever the number of learners."""
     columns = module_columns(cohort.course_id)
     rows = matrix.build_rows(columns, cohort_learners(cohort), cohort_progress(cohort))
     return columns, rows

@@ -41,14 +41,17 @@ def cohort_sessions(cohort: Cohort) -> list[LiveSession]:
     ))
 
 
+# Built once (the progress matrix and the learner's attendance read it on every view).
+_HELD = select(LiveSession.id).where(LiveSession.cohort_id == bindparam("cohort_id"), LiveSession.starts_at <= bindparam("now"))
+
+
 def held_session_ids(cohort_id: int, now: datetime) -> set[int]:
-    return set(db.session.scalars(
-        select(LiveSession.id).where(LiveSession.cohort_id == cohort_id, LiveSession.starts_at <= now)
-    ))
+    return set(db.session.scalars(_HELD, {"cohort_id": cohort_id, "now": now}))
 
 
-def cohort_attendance(cohort: Cohort, now: datetime) -> dict[int, attendance.Summary]:
-    """enrolment id → attendance summary, for every enrolment of the cohort (two queries)."""
+def cohort_attendance(cohort: Cohort, now: datetime, enrolment_ids=None) -> dict[int, attendance.Summary]:
+    """enrolment id → attendance summary, for every enrolment of the cohort (two queries; one
+    fewer when the caller has the cohort's enrolment ids already, as the progress matrix has)."""
     held = held_session_ids(cohort.id, now)
     statuses: dict[int, dict[int, str]] = {}
     if held:
@@ -57,7 +60,8 @@ def cohort_attendance(cohort: Cohort, now: datetime) -> dict[int, attendance.Sum
             .where(Attendance.session_id.in_(held))
         ):
             statuses.setdefault(enrolment_id, {})[session_id] = status.value
-    enrolment_ids = db.session.scalars(select(Enrolment.id).where(Enrolment.cohort_id == cohort.id))
+    if enrolment_ids is None:
+        enrolment_ids = db.session.scalars(select(Enrolment.id).where(Enrolment.cohort_id == cohort.id))
     return {e: attendance.summarise(held, statuses.get(e, {})) for e in enrolment_ids}
 
 

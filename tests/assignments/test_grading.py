@@ -236,3 +236,82 @@ def test_zip_holds_every_version_with_files_and_an_overview(app, db, make, cohor
     assert archive.read(f"{zoe}/version-1/text.md").decode() == "Text von Zoe"
     rows = list(csv.reader(io.StringIO(archive.read("uebersicht.csv").decode("utf-8-sig")), delimiter=";"))
     assert [r[0] for r in rows[1:]] == ["Lena Lernende", "Zoe Zweite"] and rows[1][5] == "submitted" and rows[1][7] == "2"
+
+
+def _badge(browser) -> int:
+    """The grading entry's badge in the navigation of an ordinary page (0: no badge)."""
+    import re
+
+    found = re.search(r'class="badge">(\d+)<', browser.get("/impressum").get_data(as_text=True))
+    return int(found.group(1)) if found else 0
+
+
+def test_the_badge_counts_what_waits_at_every_request(app, db, make, cohort, trainer, learner):
+    """The badge's statement is built once per process (issue 17): the count must still be this
+    request's — up after a hand-in, down after a grade — and each trainer's own cohorts'."""
+    other_trainer = make.user("trainer", name="Olga Other")
+    make.cohort(trainers=[other_trainer])
+    second = make.enrolment(user=make.user("learner", name="Zoe Zweite"), cohort=cohort)
+    from tests.assignments.conftest import open_first_module
+    open_first_module(db, second)
+    db.session.commit()
+    browser, other, admin = browser_for(app, trainer), browser_for(app, other_trainer), browser_for(app, make.user("admin"))
+    assert (_badge(browser), _badge(other), _badge(admin)) == (0, 0, 0)
+    hand_in(app, learner)
+    assert (_badge(browser), _badge(other), _badge(admin)) == (1, 0, 1)
+    hand_in(app, second)
+    assert (_badge(browser), _badge(other), _badge(admin)) == (2, 0, 2)
+    submission = submission_of(db, learner)
+    assert browser.post(f"/bewertung/{submission.id}", grade_form(browser, submission)).status_code == 302
+    assert (_badge(browser), _badge(other), _badge(admin)) == (1, 0, 1)
+
+
+def test_every_shape_of_queue_filter_lists_what_its_conditions_say(app, db, make, cohort, trainer, learner, assignment):
+    """The queue's statements are built once per filter shape with the values bound per request
+    (issue 17): for each user and filter, the rows and objects are the submissions a plain reading
+    of the rules selects — handed in, the user's cohorts (admins: all), never the user's own."""
+    from app.assignments import queries
+    from app.catalogue.models import Module
+    from tests.assignments.conftest import open_first_module
+
+    other_trainer = make.user("trainer", name="Olga Other")
+    other_cohort = make.cohort(trainers=[other_trainer])
+    enrolments = [learner]
+    for n, group in enumerate((cohort, cohort, cohort, other_cohort, other_cohort)):
+        enrolments.append(make.enrolment(user=make.user("learner", name=f"Lernende {n}"), cohort=group))
+    enrolments.append(make.enrolment(user=other_trainer, cohort=other_cohort))  # a trainer taking their own cohort's course
+    drafting = make.enrolment(user=make.user("learner"), cohort=cohort)
+    for enrolment in enrolments + [drafting]:
+        open_first_module(db, enrolment)
+    db.session.commit()
+    for enrolment in enrolments:
+        hand_in(app, enrolment)
+    assert upload(browser_for(app, drafting.user), "nur ein Entwurf").status_code == 302
+    submissions = db.session.scalars(select(Submission)).all()
+    statuses = [SubmissionStatus.SUBMITTED, SubmissionStatus.IN_REVIEW, SubmissionStatus.PASSED,
+                SubmissionStatus.REVISION_REQUESTED, SubmissionStatus.FAILED]
+    for n, submission in enumerate(s for s in submissions if s.status != SubmissionStatus.DRAFT):
+        submission.status = statuses[n % len(statuses)]
+    db.session.commit()
+    assert SubmissionStatus.DRAFT in {s.status for s in submissions}
+    module_id = db.session.scalar(select(Module.id).where(Module.slug == "02-abschluss"))
+    admin = make.user("admin")
+    for user in (trainer, other_trainer, admin):
+        graded = None if user is admin else {c.id for c in (cohort, other_cohort) if user in c.trainers}
+        for cohort_id in (None, cohort.id, other_cohort.id):
+            for module in (None, module_id, module_id + 1000):
+                for status in [queries.OPEN, queries.ALL] + [s.value for s in statuses]:
+                    filters = queries.QueueFilter(cohort_id, module, status)
+                    expected = sorted((s.submitted_at, s.id) for s in submissions if (
+                        s.status != SubmissionStatus.DRAFT
+                        and (graded is None or (s.enrolment.cohort_id in graded and s.enrolment.user_id != user.id))
+                        and cohort_id in (None, s.enrolment.cohort_id) and module in (None, s.assignment.module_id)
+                        and (s.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.IN_REVIEW) if status == queries.OPEN
+                             else status in (queries.ALL, s.status.value))))
+                    expected_ids = [submission_id for _at, submission_id in expected]
+                    assert [row.id for row in queries.queue_rows(user, filters)] == expected_ids, (user.name, filters)
+                    assert [s.id for s in queries.grading_queue(user, filters)] == expected_ids, (user.name, filters)
+                    if filters == queries.QueueFilter():
+                        assert queries.waiting_count(user) == len(expected_ids)
+        assert [row.id for row in queries.queue_rows(user, queries.QueueFilter(status=queries.ALL), limit=2)] == \
+            [row.id for row in queries.queue_rows(user, queries.QueueFilter(status=queries.ALL))][:2]

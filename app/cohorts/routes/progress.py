@@ -3,7 +3,9 @@ exports, which contain the rows the matrix shows."""
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.cohorts import downloads, matrix
 from app.cohorts.access import cohort_or_404
@@ -31,7 +33,12 @@ def progress(cohort_id: int):
         all_count=len(rows), now=now, sort=sort, descending=descending, only_inactive=only_inactive,
         inactive_days=INACTIVE_DAYS, status_labels=status_labels(), status=request.args.get("status", ""),
         only_waiting=bool(request.args.get("waiting")),
-        attendance=cohort_attendance(cohort, now), min_attendance=minimum_attendance(cohort.course.completion),
+        # the checkbox's label per row, translated once: formatted in the template as _() would
+        # format it (Markup: the translation is trusted, the name escaped)
+        select_label=Markup(_("%(name)s auswählen")),
+        # every learner of the cohort is in `rows` (filters apply to `shown`): their ids, without a query
+        attendance=cohort_attendance(cohort, now, [row.learner.enrolment_id for row in rows]),
+        min_attendance=minimum_attendance(cohort.course.completion),
     )
 
 
