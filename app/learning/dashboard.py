@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import contains_eager, load_only
+from sqlalchemy.orm import contains_eager
 
+from app.assignments import rules
 from app.assignments.models import Grading, Submission, SubmissionStatus, SubmissionVersion
 from app.catalogue.models import Assignment, Module
-from app.cohorts.models import Cohort, Enrolment
+from app.cohorts.models import Enrolment
+from app.cohorts.schedule import module_release_dates
 from app.extensions import db
+from app.learning.outline import OutlineAssignment, OutlineCourse
 
 DONE = (SubmissionStatus.PASSED, SubmissionStatus.FAILED)
 
@@ -20,7 +23,7 @@ DONE = (SubmissionStatus.PASSED, SubmissionStatus.FAILED)
 @dataclass(frozen=True)
 class DueItem:
     enrolment: Enrolment
-    assignment: Assignment
+    assignment: OutlineAssignment
     due_on: date
     status: SubmissionStatus | None
 
@@ -37,14 +40,8 @@ class Feedback:
 
 # Built once: building these statements with their loader options per request cost about as
 # much as running them.
-_DUE = (
-    select(Enrolment.id, Assignment, Submission.status).join(Assignment.module)
-    .join(Cohort, Cohort.course_id == Module.course_id).join(Enrolment, Enrolment.cohort_id == Cohort.id)
-    .outerjoin(Submission, (Submission.enrolment_id == Enrolment.id) & (Submission.assignment_id == Assignment.id))
-    .where(Enrolment.id.in_(bindparam("enrolment_ids", expanding=True)), Module.archived_at.is_(None), Assignment.archived_at.is_(None))
-    .options(contains_eager(Assignment.module),  # the columns the list shows, not the instructions
-             load_only(Assignment.id, Assignment.module_id, Assignment.slug, Assignment.title, Assignment.settings))
-)
+_STATUSES = select(Submission.enrolment_id, Submission.assignment_id, Submission.status).where(
+    Submission.enrolment_id.in_(bindparam("enrolment_ids", expanding=True)))
 _FEEDBACK = (
     select(Grading, Submission.enrolment_id, Assignment)
     .join(SubmissionVersion, Grading.version_id == SubmissionVersion.id)
@@ -57,25 +54,30 @@ _FEEDBACK = (
 )
 
 
-def upcoming_due(enrolments: list[Enrolment], limit: int = 5) -> list[DueItem]:
+def upcoming_due(enrolments: list[Enrolment], outlines: dict[int, OutlineCourse], limit: int = 5) -> list[DueItem]:
     """Assignments not yet passed or failed, by due date (overdue ones first).
 
-    One statement: each enrolment's assignments with its submission's status. The modules and
-    courses come from the session (the dashboard loaded the courses with their modules)."""
+    One statement: the enrolments' submission statuses. The assignments come from the outline
+    of each course version, and each cohort's release dates are worked out once (the due date is
+    the day the module opens plus the assignment's due days, as in assignments.services.due_date_for)."""
     if not enrolments:
         return []
-    from app.assignments.services import due_date_for
-
-    by_id = {e.id: e for e in enrolments}
-    rows = db.session.execute(_DUE, {"enrolment_ids": list(by_id)}).all()
+    statuses = {(enrolment_id, assignment_id): status for enrolment_id, assignment_id, status
+                in db.session.execute(_STATUSES, {"enrolment_ids": [e.id for e in enrolments]})}
     items = []
-    for enrolment_id, assignment, status in rows:
-        if status in DONE:
-            continue
-        enrolment = by_id[enrolment_id]
-        due_on = due_date_for(enrolment.cohort, assignment)
-        if due_on:
-            items.append(DueItem(enrolment, assignment, due_on, status))
+    for enrolment in enrolments:
+        modules = [m for m in outlines[enrolment.cohort.course_id].modules if m.archived_at is None]
+        opens_on = None
+        for module in modules:
+            for assignment in module.assignments:
+                if assignment.archived_at is not None or assignment.due_days is None:
+                    continue
+                status = statuses.get((enrolment.id, assignment.id))
+                if status in DONE:
+                    continue
+                if opens_on is None:
+                    opens_on = module_release_dates(enrolment.cohort, modules)
+                items.append(DueItem(enrolment, assignment, rules.due_date(opens_on[module.id], assignment.due_days), status))
     return sorted(items, key=lambda item: item.due_on)[:limit]
 
 
