@@ -217,3 +217,21 @@ def test_quiz_of_a_module_not_yet_released_cannot_be_started(browser, learner, d
     page = browser.get("/kurse/kurz-kurs/01-grundlagen/quiz").get_data(as_text=True)
     assert "Dieses Modul öffnet am 11.01.2027." in page
     assert browser.post("/kurse/kurz-kurs/01-grundlagen/quiz/start").status_code == 403
+
+
+def test_lesson_of_a_module_not_yet_released_opens_with_the_trainers_date(browser, learner, db):
+    """The lesson page reads the enrolment and its cohort's release dates as plain rows
+    (access.enrolment_row_for): the default date locks it, a trainer's earlier date opens it."""
+    from datetime import date
+
+    from app.cohorts.models import ModuleRelease
+
+    learner.cohort.release_locks = True  # the factory's cohort starts on 2027-01-11, in the future
+    db.session.commit()
+    url = "/kurse/kurz-kurs/01-grundlagen/die-charta"
+    response = browser.get(url)
+    assert response.status_code == 302 and response.location.endswith("/kurse/kurz-kurs/01-grundlagen")
+    module = db.session.scalar(select(Module).where(Module.slug == "01-grundlagen"))
+    db.session.add(ModuleRelease(cohort_id=learner.cohort.id, module_id=module.id, opens_on=date(2026, 1, 1)))
+    db.session.commit()
+    assert browser.get(url).status_code == 200
