@@ -140,7 +140,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     return render_template(
         "learning/lesson.html", course=course, module=module, lesson=lesson, lessons=lessons,
         previous_lesson=previous_lesson, next_lesson=next_lesson, enrolment=enrolment,
-        done=lesson.id in state.get("lesson", set()), form=FlaskForm(), text=lesson_text(course, lesson),
+        done=lesson.id in state.get("lesson", set()), text=lesson_text(course, lesson),
     )
 
 

@@ -86,9 +86,8 @@ def attempt(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     if attempt.submitted_at is not None:
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
-    form = FlaskForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
+        if not FlaskForm().validate_on_submit():
             abort(400)
         values = request.form.to_dict(flat=False)
         if request.form.get("action") == "submit":
@@ -109,7 +108,7 @@ def attempt(attempt_id: int):
         flash(_("Die Zeit ist abgelaufen. Ihr Versuch wurde mit den gespeicherten Antworten abgegeben."), "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     module = attempt.quiz.module
-    return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, module=module, course=module.course, form=form)
+    return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, module=module, course=module.course)
 
 
 @bp.get("/versuche/<int:attempt_id>/auswertung")

@@ -235,3 +235,22 @@ def test_lesson_of_a_module_not_yet_released_opens_with_the_trainers_date(browse
     db.session.add(ModuleRelease(cohort_id=learner.cohort.id, module_id=module.id, opens_on=date(2026, 1, 1)))
     db.session.commit()
     assert browser.get(url).status_code == 200
+
+
+def test_the_lesson_and_quiz_forms_carry_the_requests_csrf_token(browser, learner, db):
+    """Both pages write the token themselves (csrf_token()) instead of building a FlaskForm: it
+    is the one the layout's forms carry, and a POST with exactly that token is accepted."""
+    lesson_url = "/kurse/kurz-kurs/01-grundlagen/die-charta"
+    page = browser.get(lesson_url).get_data(as_text=True)
+    tokens = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert len(tokens) >= 3 and len(set(tokens)) == 1  # the layout's two forms and "Als erledigt markieren"
+    response = browser.post(f"{lesson_url}/erledigt", {"csrf_token": tokens[-1]}, csrf=False)
+    assert response.status_code == 302
+    assert browser.post(f"{lesson_url}/erledigt", {"csrf_token": "falsch"}, csrf=False).status_code == 400
+
+    attempt = start_attempt(browser, db)
+    page = browser.get(f"/versuche/{attempt.id}").get_data(as_text=True)
+    tokens = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert len(tokens) >= 3 and len(set(tokens)) == 1
+    assert browser.post(f"/versuche/{attempt.id}", {"action": "save", "csrf_token": tokens[-1]}, csrf=False).status_code == 302
+    assert browser.post(f"/versuche/{attempt.id}", {"action": "save", "csrf_token": "falsch"}, csrf=False).status_code == 400
