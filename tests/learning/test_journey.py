@@ -254,3 +254,22 @@ def test_the_lesson_and_quiz_forms_carry_the_requests_csrf_token(browser, learne
     assert len(tokens) >= 3 and len(set(tokens)) == 1
     assert browser.post(f"/versuche/{attempt.id}", {"action": "save", "csrf_token": tokens[-1]}, csrf=False).status_code == 302
     assert browser.post(f"/versuche/{attempt.id}", {"action": "save", "csrf_token": "falsch"}, csrf=False).status_code == 400
+
+
+def test_the_attempt_page_hands_over_to_the_full_path_when_the_time_is_up(browser, learner, db):
+    """The open attempt page is read as plain columns (quizzes.routes._open_attempt_page); a timed
+    out attempt is still submitted on the GET, and a submitted one redirects to its review."""
+    quiz = quiz_of(db)
+    quiz.settings = {**quiz.settings, "time_limit_minutes": 10}
+    db.session.commit()
+    attempt = start_attempt(browser, db)
+    page = browser.get(f"/versuche/{attempt.id}").get_data(as_text=True)
+    assert "abzugeben bis" in page and quiz.title in page
+    attempt.deadline_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    response = browser.get(f"/versuche/{attempt.id}")
+    assert response.status_code == 302 and response.location.endswith(f"/versuche/{attempt.id}/auswertung")
+    db.session.refresh(attempt)
+    assert attempt.submitted_at == attempt.deadline_at
+    response = browser.get(f"/versuche/{attempt.id}")
+    assert response.status_code == 302 and response.location.endswith(f"/versuche/{attempt.id}/auswertung")
