@@ -6,16 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload
 
-from app.catalogue.models import Course, Lesson, Module
-from app.certificates.models import Certificate, CertificateStatus
+from app.catalogue.models import Lesson, Module
 from app.certificates.queries import awaiting_approval
 from app.cohorts.models import Cohort, Enrolment
 from app import clock, navigation
 from app.extensions import db
 from app.learning.access import (
-    OPEN_STATUSES, active_lessons, closed_until, course_or_404, locked_reason, module_or_404, opens_on, require_access,
+    active_lessons, closed_until, course_or_404, locked_reason, module_or_404, opens_on, require_access,
 )
 from app.learning.outline import OutlineLesson, lesson_text, outline_or_404, outlines_of
 from app.progress.models import ItemType, ProgressItem
@@ -25,36 +23,22 @@ bp = Blueprint("learning", __name__)
 navigation.register("learning.dashboard", lambda: _("Mein Lernstand"), {"learner", "trainer", "agency", "admin"}, order=10)
 
 
-# Built once: building a statement with its loader options and computing its cache key cost
-# about as much as running it (the same holds for the other statements of the learner's pages).
-_DASHBOARD_ENROLMENTS = (
-    select(Enrolment, Certificate)
-    .outerjoin(Certificate, (Certificate.enrolment_id == Enrolment.id) & (Certificate.status == CertificateStatus.VALID))
-    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status.in_(OPEN_STATUSES))
-    .options(joinedload(Enrolment.cohort).joinedload(Cohort.course), joinedload(Enrolment.cohort).joinedload(Cohort.module_releases))
-    .order_by(Enrolment.enrolled_at, Enrolment.id)
-)
-
-
 @bp.get("/lernstand")
 @login_required
 def dashboard():
-    # the enrolments with cohort, course, release schedule and valid certificate in one statement;
-    # the courses' modules, lessons and assignments from the per-process outline of each course
-    # version (app.learning.outline) — building them as ORM objects grew the page by a third per course
-    rows = db.session.execute(_DASHBOARD_ENROLMENTS, {"user_id": current_user.id}).unique().all()
-    enrolments = list(dict.fromkeys(enrolment for enrolment, _certificate in rows))
-    certificates = {enrolment.id: certificate for enrolment, certificate in rows if certificate is not None}
-    outlines = outlines_of({enrolment.cohort.course for enrolment in enrolments})
-    next_lessons = _next_lessons(enrolments, outlines)
+    # the enrolments with cohort, course, release dates and valid certificate as plain rows, one
+    # statement; the courses' modules, lessons and assignments from the per-process outline of each
+    # course version (app.learning.outline) — as ORM objects they grew the page by a third per course
+    from app.learning.dashboard import awaiting_approval_ids, latest_feedback, open_enrolments, upcoming_due
     from app.sessions.queries import upcoming_for_user
 
+    enrolments, certificates = open_enrolments(current_user.id)
+    outlines = outlines_of({enrolment.cohort.course for enrolment in enrolments})
     upcoming_sessions = upcoming_for_user(current_user, clock.now()) if enrolments else []
-    from app.learning.dashboard import latest_feedback, upcoming_due
-
-    return render_template("learning/dashboard.html", enrolments=enrolments, certificates=certificates, next_lessons=next_lessons,
-                           upcoming_sessions=upcoming_sessions, due_items=upcoming_due(enrolments, outlines),
-                           feedback=latest_feedback(enrolments), today=clock.today(), awaiting_approval=awaiting_approval(enrolments))
+    return render_template("learning/dashboard.html", enrolments=enrolments, certificates=certificates,
+                           next_lessons=_next_lessons(enrolments, outlines), upcoming_sessions=upcoming_sessions,
+                           due_items=upcoming_due(enrolments, outlines), feedback=latest_feedback(enrolments), today=clock.today(),
+                           awaiting_approval=awaiting_approval_ids(enrolments))
 
 
 _done = (ProgressItem.enrolment_id == Enrolment.id) & (ProgressItem.item_type == ItemType.LESSON) & (ProgressItem.item_id == Lesson.id)
