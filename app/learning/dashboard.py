@@ -3,24 +3,126 @@
 A fixed number of queries whatever the number of enrolments, modules or submissions."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import contains_eager, load_only
+from sqlalchemy.orm import contains_eager, joinedload
 
+from app.assignments import rules
 from app.assignments.models import Grading, Submission, SubmissionStatus, SubmissionVersion
-from app.catalogue.models import Assignment, Module
-from app.cohorts.models import Cohort, Enrolment
+from app.catalogue.models import Assignment, Course, Module
+from app.certificates.models import Certificate, CertificateStatus
+from app.certificates.queries import awaiting_approval
+from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, ModuleRelease
+from app.cohorts.schedule import module_release_dates
 from app.extensions import db
+from app.learning.access import OPEN_STATUSES, Release
+from app.learning.outline import OutlineAssignment, OutlineCourse
 
 DONE = (SubmissionStatus.PASSED, SubmissionStatus.FAILED)
+
+
+@dataclass(eq=False)
+class DashboardCourse:
+    id: int
+    slug: str
+    title: str
+    content_hash: str  # with imported_at: the version, for the outline (app.learning.outline)
+    imported_at: datetime
+    completion: dict
+
+
+@dataclass(eq=False)
+class DashboardCohort:
+    id: int
+    name: str
+    starts_on: date
+    release_locks: bool
+    course_id: int
+    course: DashboardCourse
+    module_releases: list[Release] = field(default_factory=list)  # read by app.cohorts.schedule
+
+
+@dataclass(eq=False)
+class DashboardEnrolment:
+    id: int
+    status: EnrolmentStatus
+    completed_at: datetime | None
+    items_done: int
+    items_total: int
+    cohort_id: int
+    cohort: DashboardCohort
+
+    percent = Enrolment.percent  # the same property, on the stored counts
+
+
+@dataclass(frozen=True)
+class DashboardCertificate:
+    id: int
+    number: str
+
+
+# One statement of plain columns: the enrolments with cohort, course, valid certificate and the
+# cohort's release dates (building them as ORM objects, joined, was half of the page's reads).
+_ENROLMENTS = (
+    select(Enrolment.id, Enrolment.status, Enrolment.completed_at, Enrolment.items_done, Enrolment.items_total,
+           Cohort.id, Cohort.name, Cohort.starts_on, Cohort.release_locks,
+           Course.id, Course.slug, Course.title, Course.content_hash, Course.imported_at, Course.completion,
+           Certificate.id, Certificate.number, ModuleRelease.module_id, ModuleRelease.opens_on)
+    .join(Cohort, Enrolment.cohort_id == Cohort.id).join(Course, Cohort.course_id == Course.id)
+    .outerjoin(Certificate, (Certificate.enrolment_id == Enrolment.id) & (Certificate.status == CertificateStatus.VALID))
+    .outerjoin(ModuleRelease, ModuleRelease.cohort_id == Cohort.id)
+    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status.in_(OPEN_STATUSES))
+    .order_by(Enrolment.enrolled_at, Enrolment.id)
+)
+
+
+def open_enrolments(user_id: int) -> tuple[list[DashboardEnrolment], dict[int, DashboardCertificate]]:
+    """The user's active and completed enrolments in enrolment order, and their valid certificates."""
+    enrolments: dict[int, DashboardEnrolment] = {}
+    courses: dict[int, DashboardCourse] = {}
+    certificates: dict[int, DashboardCertificate] = {}
+    releases: dict[int, set] = {}
+    for (enrolment_id, status, completed_at, items_done, items_total, cohort_id, cohort_name, starts_on, release_locks,
+         course_id, slug, title, content_hash, imported_at, completion, certificate_id, number, module_id, opens_on) in db.session.execute(
+            _ENROLMENTS, {"user_id": user_id}):
+        enrolment = enrolments.get(enrolment_id)
+        if enrolment is None:
+            course = courses.get(course_id)
+            if course is None:
+                course = courses[course_id] = DashboardCourse(course_id, slug, title, content_hash, imported_at, completion or {})
+            cohort = DashboardCohort(cohort_id, cohort_name, starts_on, release_locks, course_id, course)
+            enrolment = enrolments[enrolment_id] = DashboardEnrolment(enrolment_id, status, completed_at, items_done, items_total,
+                                                                      cohort_id, cohort)
+            releases[enrolment_id] = set()
+        if certificate_id is not None:
+            certificates[enrolment_id] = DashboardCertificate(certificate_id, number)
+        if module_id is not None and module_id not in releases[enrolment_id]:
+            releases[enrolment_id].add(module_id)
+            enrolment.cohort.module_releases.append(Release(module_id, opens_on))
+    return list(enrolments.values()), certificates
+
+
+_AWAITING_CANDIDATES = (
+    select(Enrolment).where(Enrolment.id.in_(bindparam("ids", expanding=True)))
+    .options(joinedload(Enrolment.cohort).joinedload(Cohort.course)).order_by(Enrolment.enrolled_at, Enrolment.id)
+)
+
+
+def awaiting_approval_ids(enrolments: list[DashboardEnrolment]) -> set[int]:
+    """certificates.queries.awaiting_approval, which needs the ORM objects: loaded only for the
+    enrolments it would check in full (completed, in a course that asks for approval) — rare."""
+    ids = [e.id for e in enrolments if e.cohort.course.completion.get("trainer_approval") and e.completed_at is not None]
+    if not ids:
+        return set()
+    return awaiting_approval(db.session.scalars(_AWAITING_CANDIDATES, {"ids": ids}).unique().all())
 
 
 @dataclass(frozen=True)
 class DueItem:
     enrolment: Enrolment
-    assignment: Assignment
+    assignment: OutlineAssignment
     due_on: date
     status: SubmissionStatus | None
 
@@ -33,49 +135,49 @@ class Feedback:
     points: float
     max_points: float
     graded_at: datetime
+    course_slug: str
 
 
 # Built once: building these statements with their loader options per request cost about as
 # much as running them.
-_DUE = (
-    select(Enrolment.id, Assignment, Submission.status).join(Assignment.module)
-    .join(Cohort, Cohort.course_id == Module.course_id).join(Enrolment, Enrolment.cohort_id == Cohort.id)
-    .outerjoin(Submission, (Submission.enrolment_id == Enrolment.id) & (Submission.assignment_id == Assignment.id))
-    .where(Enrolment.id.in_(bindparam("enrolment_ids", expanding=True)), Module.archived_at.is_(None), Assignment.archived_at.is_(None))
-    .options(contains_eager(Assignment.module),  # the columns the list shows, not the instructions
-             load_only(Assignment.id, Assignment.module_id, Assignment.slug, Assignment.title, Assignment.settings))
-)
+_STATUSES = select(Submission.enrolment_id, Submission.assignment_id, Submission.status).where(
+    Submission.enrolment_id.in_(bindparam("enrolment_ids", expanding=True)))
 _FEEDBACK = (
-    select(Grading, Submission.enrolment_id, Assignment)
+    select(Grading, Submission.enrolment_id, Assignment, Course.slug)
     .join(SubmissionVersion, Grading.version_id == SubmissionVersion.id)
     .join(Submission, SubmissionVersion.submission_id == Submission.id)
     .join(Assignment, Submission.assignment_id == Assignment.id)
-    .join(Module, Assignment.module_id == Module.id)
+    .join(Module, Assignment.module_id == Module.id).join(Course, Module.course_id == Course.id)
     .where(Submission.enrolment_id.in_(bindparam("enrolment_ids", expanding=True)))
     .options(contains_eager(Assignment.module))
     .order_by(Grading.created_at.desc(), Grading.id.desc()).limit(bindparam("limit"))
 )
 
 
-def upcoming_due(enrolments: list[Enrolment], limit: int = 5) -> list[DueItem]:
+def upcoming_due(enrolments: list[DashboardEnrolment], outlines: dict[int, OutlineCourse], limit: int = 5) -> list[DueItem]:
     """Assignments not yet passed or failed, by due date (overdue ones first).
 
-    One statement: each enrolment's assignments with its submission's status. The modules and
-    courses come from the session (the dashboard loaded the courses with their modules)."""
+    One statement: the enrolments' submission statuses. The assignments come from the outline
+    of each course version, and each cohort's release dates are worked out once (the due date is
+    the day the module opens plus the assignment's due days, as in assignments.services.due_date_for)."""
     if not enrolments:
         return []
-    from app.assignments.services import due_date_for
-
-    by_id = {e.id: e for e in enrolments}
-    rows = db.session.execute(_DUE, {"enrolment_ids": list(by_id)}).all()
+    statuses = {(enrolment_id, assignment_id): status for enrolment_id, assignment_id, status
+                in db.session.execute(_STATUSES, {"enrolment_ids": [e.id for e in enrolments]})}
     items = []
-    for enrolment_id, assignment, status in rows:
-        if status in DONE:
-            continue
-        enrolment = by_id[enrolment_id]
-        due_on = due_date_for(enrolment.cohort, assignment)
-        if due_on:
-            items.append(DueItem(enrolment, assignment, due_on, status))
+    for enrolment in enrolments:
+        modules = [m for m in outlines[enrolment.cohort.course_id].modules if m.archived_at is None]
+        opens_on = None
+        for module in modules:
+            for assignment in module.assignments:
+                if assignment.archived_at is not None or assignment.due_days is None:
+                    continue
+                status = statuses.get((enrolment.id, assignment.id))
+                if status in DONE:
+                    continue
+                if opens_on is None:
+                    opens_on = module_release_dates(enrolment.cohort, modules)
+                items.append(DueItem(enrolment, assignment, rules.due_date(opens_on[module.id], assignment.due_days), status))
     return sorted(items, key=lambda item: item.due_on)[:limit]
 
 
@@ -83,7 +185,7 @@ def latest_feedback(enrolments: list[Enrolment], limit: int = 5) -> list[Feedbac
     if not enrolments:
         return []
     rows = db.session.execute(_FEEDBACK, {"enrolment_ids": [e.id for e in enrolments], "limit": limit}).all()
-    return [Feedback(enrolment_id, assignment, grading.decision.value, grading.points, grading.max_points, grading.created_at)
-            for grading, enrolment_id, assignment in rows]
+    return [Feedback(enrolment_id, assignment, grading.decision.value, grading.points, grading.max_points, grading.created_at, course_slug)
+            for grading, enrolment_id, assignment, course_slug in rows]
 
 

@@ -1,8 +1,9 @@
-"""The lesson page's course outline and lesson texts as plain objects, kept per process.
+"""The course outline and lesson texts as plain objects, kept per process (lesson page, dashboard).
 
 Course content changes only when `catalogue.services.import_course` writes it, and every such
 write gives the course a new `content_hash` and `imported_at`. So the outline (modules and their
-lessons: slugs, titles, positions, prerequisites, archived or not) and the lesson texts are read
+lessons and assignments: slugs, titles, positions, prerequisites, due days, archived or not) and
+the lesson texts are read
 from the database once per course version and process; a request only reads the course's version
 (one small row) to know whether what it holds is current. What a learner may see (enrolment,
 progress, release dates) is never cached — it is read per request as before.
@@ -18,7 +19,7 @@ from datetime import datetime
 from flask import abort
 from sqlalchemy import bindparam, select
 
-from app.catalogue.models import Course, Lesson, Module
+from app.catalogue.models import Assignment, Course, Lesson, Module
 from app.extensions import db
 
 _TEXTS_PER_PROCESS = 512  # lesson texts kept (about 10 KB each); the outlines are few and small
@@ -32,6 +33,19 @@ class OutlineLesson:
     position: int
     title: str
     archived_at: datetime | None
+    module: "OutlineModule | None" = None
+
+
+@dataclass(eq=False)
+class OutlineAssignment:
+    id: int
+    module_id: int
+    slug: str
+    position: int
+    title: str
+    due_days: int | None
+    archived_at: datetime | None
+    module: "OutlineModule"
 
 
 @dataclass(eq=False)
@@ -45,6 +59,7 @@ class OutlineModule:
     prerequisites: list
     archived_at: datetime | None
     lessons: list[OutlineLesson] = field(default_factory=list)
+    assignments: list[OutlineAssignment] = field(default_factory=list)
     course: "OutlineCourse | None" = None
 
 
@@ -56,6 +71,8 @@ class OutlineCourse:
     archived_at: datetime | None
     modules: list[OutlineModule] = field(default_factory=list)
     version: tuple = ()
+    lessons_by_id: dict[int, OutlineLesson] = field(default_factory=dict)
+    modules_by_id: dict[int, OutlineModule] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,25 +95,59 @@ def outline_or_404(slug: str) -> OutlineCourse:
     version = (row.id, row.content_hash, row.imported_at)
     outline = _outlines.get(slug)
     if outline is None or outline.version != version:
-        outline = _read_outline(row.id, version)
+        outline = _read_outlines({row.id: version})[row.id]
         with _lock:
             _outlines[slug] = outline
     return outline
 
 
-def _read_outline(course_id: int, version: tuple) -> OutlineCourse:
-    rows = db.session.execute(
-        select(Course.slug, Course.title, Course.archived_at,
-               Module.id, Module.slug, Module.position, Module.title, Module.hours, Module.prerequisites, Module.archived_at,
-               Lesson.id, Lesson.slug, Lesson.position, Lesson.title, Lesson.archived_at)
-        .select_from(Course).outerjoin(Module, Module.course_id == Course.id).outerjoin(Lesson, Lesson.module_id == Module.id)
-        .where(Course.id == course_id)
-        .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
-    ).all()
-    course = OutlineCourse(course_id, rows[0][0], rows[0][1], rows[0][2], version=version)
+def outlines_of(courses) -> dict[int, OutlineCourse]:
+    """Course id → outline, for courses the caller has read (so their version is known): no
+    statement when every outline is current, two for all the others together."""
+    result: dict[int, OutlineCourse] = {}
+    missing: dict[int, tuple] = {}
+    for course in courses:
+        version = (course.id, course.content_hash, course.imported_at)
+        outline = _outlines.get(course.slug)
+        if outline is not None and outline.version == version:
+            result[course.id] = outline
+        else:
+            missing[course.id] = version
+    if missing:
+        read = _read_outlines(missing)
+        with _lock:
+            for outline in read.values():
+                _outlines[outline.slug] = outline
+        result.update(read)
+    return result
+
+
+_OUTLINE_ROWS = (
+    select(Course.id, Course.slug, Course.title, Course.archived_at,
+           Module.id, Module.slug, Module.position, Module.title, Module.hours, Module.prerequisites, Module.archived_at,
+           Lesson.id, Lesson.slug, Lesson.position, Lesson.title, Lesson.archived_at)
+    .select_from(Course).outerjoin(Module, Module.course_id == Course.id).outerjoin(Lesson, Lesson.module_id == Module.id)
+    .where(Course.id.in_(bindparam("course_ids", expanding=True)))
+    .order_by(Course.id, Module.position, Module.id, Lesson.position, Lesson.id)
+)
+_ASSIGNMENT_ROWS = (
+    select(Assignment.id, Assignment.module_id, Assignment.slug, Assignment.position, Assignment.title, Assignment.settings,
+           Assignment.archived_at)
+    .join(Module, Assignment.module_id == Module.id)
+    .where(Module.course_id.in_(bindparam("course_ids", expanding=True)))
+    .order_by(Assignment.position, Assignment.id)
+)
+
+
+def _read_outlines(versions: dict[int, tuple]) -> dict[int, OutlineCourse]:
+    courses: dict[int, OutlineCourse] = {}
     modules: dict[int, OutlineModule] = {}
-    for (_slug, _title, _archived, module_id, module_slug, module_position, module_title, hours, prerequisites, module_archived,
-         lesson_id, lesson_slug, lesson_position, lesson_title, lesson_archived) in rows:
+    for (course_id, course_slug, course_title, course_archived, module_id, module_slug, module_position, module_title, hours,
+         prerequisites, module_archived, lesson_id, lesson_slug, lesson_position, lesson_title, lesson_archived) in db.session.execute(
+            _OUTLINE_ROWS, {"course_ids": list(versions)}):
+        course = courses.get(course_id)
+        if course is None:
+            course = courses[course_id] = OutlineCourse(course_id, course_slug, course_title, course_archived, version=versions[course_id])
         if module_id is None:
             continue
         module = modules.get(module_id)
@@ -104,9 +155,17 @@ def _read_outline(course_id: int, version: tuple) -> OutlineCourse:
             module = modules[module_id] = OutlineModule(module_id, course_id, module_slug, module_position, module_title, hours,
                                                         list(prerequisites or []), module_archived, course=course)
             course.modules.append(module)
+            course.modules_by_id[module_id] = module
         if lesson_id is not None:
-            module.lessons.append(OutlineLesson(lesson_id, module_id, lesson_slug, lesson_position, lesson_title, lesson_archived))
-    return course
+            lesson = OutlineLesson(lesson_id, module_id, lesson_slug, lesson_position, lesson_title, lesson_archived, module)
+            module.lessons.append(lesson)
+            course.lessons_by_id[lesson_id] = lesson
+    for assignment_id, module_id, slug, position, title, settings, archived_at in db.session.execute(
+            _ASSIGNMENT_ROWS, {"course_ids": list(courses)}):
+        module = modules[module_id]
+        module.assignments.append(OutlineAssignment(assignment_id, module_id, slug, position, title, (settings or {}).get("due_days"),
+                                                    archived_at, module))
+    return courses
 
 
 def lesson_text(course: OutlineCourse, lesson: OutlineLesson) -> LessonText:

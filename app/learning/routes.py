@@ -1,25 +1,21 @@
 """The learner's journey: dashboard, course, module and lesson pages."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, func, select
 
-from app.catalogue.models import Course, Lesson, Module
-from app.certificates.models import Certificate, CertificateStatus
+from app.catalogue.models import Lesson, Module
 from app.certificates.queries import awaiting_approval
 from app.cohorts.models import Cohort, Enrolment
 from app import clock, navigation
 from app.extensions import db
 from app.learning.access import (
-    OPEN_STATUSES, active_lessons, closed_until, course_or_404, locked_reason, module_or_404, opens_on, require_access,
+    active_lessons, closed_until, course_or_404, locked_reason, module_or_404, opens_on, require_access,
 )
-from app.learning.outline import lesson_text, outline_or_404
+from app.learning.outline import OutlineLesson, lesson_text, outline_or_404, outlines_of
 from app.progress.models import ItemType, ProgressItem
 from app.progress.services import complete_item, enrolment_state
 
@@ -27,67 +23,48 @@ bp = Blueprint("learning", __name__)
 navigation.register("learning.dashboard", lambda: _("Mein Lernstand"), {"learner", "trainer", "agency", "admin"}, order=10)
 
 
-# Built once: building a statement with its loader options and computing its cache key cost
-# about as much as running it (the same holds for the other statements of the learner's pages).
-_DASHBOARD_ENROLMENTS = (
-    select(Enrolment, Certificate)
-    .outerjoin(Certificate, (Certificate.enrolment_id == Enrolment.id) & (Certificate.status == CertificateStatus.VALID))
-    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.status.in_(OPEN_STATUSES))
-    .options(joinedload(Enrolment.cohort).joinedload(Cohort.course).selectinload(Course.modules),
-             joinedload(Enrolment.cohort).joinedload(Cohort.module_releases))
-    .order_by(Enrolment.enrolled_at, Enrolment.id)
-)
-
-
 @bp.get("/lernstand")
 @login_required
 def dashboard():
-    # the enrolments with cohort, course, release schedule and valid certificate in one statement,
-    # the courses' modules in a second (the schedule and the due dates need them)
-    rows = db.session.execute(_DASHBOARD_ENROLMENTS, {"user_id": current_user.id}).unique().all()
-    enrolments = list(dict.fromkeys(enrolment for enrolment, _certificate in rows))
-    certificates = {enrolment.id: certificate for enrolment, certificate in rows if certificate is not None}
-    next_lessons = _next_lessons(enrolments)
+    # the enrolments with cohort, course, release dates and valid certificate as plain rows, one
+    # statement; the courses' modules, lessons and assignments from the per-process outline of each
+    # course version (app.learning.outline) — as ORM objects they grew the page by a third per course
+    from app.learning.dashboard import awaiting_approval_ids, latest_feedback, open_enrolments, upcoming_due
     from app.sessions.queries import upcoming_for_user
 
+    enrolments, certificates = open_enrolments(current_user.id)
+    outlines = outlines_of({enrolment.cohort.course for enrolment in enrolments})
     upcoming_sessions = upcoming_for_user(current_user, clock.now()) if enrolments else []
-    from app.learning.dashboard import latest_feedback, upcoming_due
-
-    return render_template("learning/dashboard.html", enrolments=enrolments, certificates=certificates, next_lessons=next_lessons,
-                           upcoming_sessions=upcoming_sessions, due_items=upcoming_due(enrolments),
-                           feedback=latest_feedback(enrolments), today=clock.today(), awaiting_approval=awaiting_approval(enrolments))
-
-
-@dataclass(frozen=True)
-class NextLesson:
-    slug: str
-    title: str
-    module: Module
+    return render_template("learning/dashboard.html", enrolments=enrolments, certificates=certificates,
+                           next_lessons=_next_lessons(enrolments, outlines), upcoming_sessions=upcoming_sessions,
+                           due_items=upcoming_due(enrolments, outlines), feedback=latest_feedback(enrolments), today=clock.today(),
+                           awaiting_approval=awaiting_approval_ids(enrolments))
 
 
 _done = (ProgressItem.enrolment_id == Enrolment.id) & (ProgressItem.item_type == ItemType.LESSON) & (ProgressItem.item_id == Lesson.id)
-_UNFINISHED_LESSONS = (
-    select(Enrolment.id, Lesson.slug, Lesson.title, Lesson.module_id).join(Lesson.module)
-    .join(Cohort, Cohort.course_id == Module.course_id).join(Enrolment, Enrolment.cohort_id == Cohort.id)
+_unfinished = (
+    select(Enrolment.id.label("enrolment_id"), Lesson.id.label("lesson_id"),
+           func.row_number().over(partition_by=Enrolment.id, order_by=(Module.position, Lesson.position)).label("rank"))
+    .join(Lesson.module).join(Cohort, Cohort.course_id == Module.course_id).join(Enrolment, Enrolment.cohort_id == Cohort.id)
     .outerjoin(ProgressItem, _done)
     .where(Enrolment.id.in_(bindparam("enrolment_ids", expanding=True)), ProgressItem.id.is_(None),
            Module.archived_at.is_(None), Lesson.archived_at.is_(None))
-    .order_by(Enrolment.id, Module.position, Lesson.position)
+    .subquery()
 )
+_NEXT_LESSONS = select(_unfinished.c.enrolment_id, _unfinished.c.lesson_id).where(_unfinished.c.rank == 1)
 
 
-def _next_lessons(enrolments: list[Enrolment]) -> dict[int, NextLesson]:
-    """The first unfinished lesson per enrolment, in one query whatever the course size: the
-    lessons of the enrolments' courses that have no progress row, in course order (plain rows;
-    the modules are in the session already, loaded with the courses)."""
+def _next_lessons(enrolments: list[Enrolment], outlines: dict) -> dict[int, OutlineLesson]:
+    """The first unfinished lesson per enrolment, in one query whatever the course size: one row
+    per enrolment (the database ranks the lessons without a progress row in course order)."""
     if not enrolments:
         return {}
-    rows = db.session.execute(_UNFINISHED_LESSONS, {"enrolment_ids": [e.id for e in enrolments]}).all()
-    modules = {m.id: m for e in enrolments for m in e.cohort.course.modules}
-    result: dict[int, NextLesson] = {}
-    for enrolment_id, slug, title, module_id in rows:
-        if enrolment_id not in result:
-            result[enrolment_id] = NextLesson(slug, title, modules[module_id])
+    course_of = {enrolment.id: enrolment.cohort.course_id for enrolment in enrolments}
+    result: dict[int, OutlineLesson] = {}
+    for enrolment_id, lesson_id in db.session.execute(_NEXT_LESSONS, {"enrolment_ids": list(course_of)}):
+        lesson = outlines[course_of[enrolment_id]].lessons_by_id.get(lesson_id)
+        if lesson is not None:  # None only if the course was re-imported since its version was read
+            result[enrolment_id] = lesson
     return result
 
 
@@ -126,7 +103,7 @@ def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str, outlin
     lesson = next((l for l in lessons if l.slug == lesson_slug), None)
     if lesson is None:
         abort(404)
-    enrolment = require_access(current_user, course)
+    enrolment = require_access(current_user, course, rows=outline)  # the POST that marks it done writes with the ORM objects
     return course, module, lessons, lesson, enrolment
 
 
@@ -147,7 +124,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     return render_template(
         "learning/lesson.html", course=course, module=module, lesson=lesson, lessons=lessons,
         previous_lesson=previous_lesson, next_lesson=next_lesson, enrolment=enrolment,
-        done=lesson.id in state.get("lesson", set()), form=FlaskForm(), text=lesson_text(course, lesson),
+        done=lesson.id in state.get("lesson", set()), text=lesson_text(course, lesson),
     )
 
 

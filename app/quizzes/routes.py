@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from app.catalogue.models import Module, Quiz
+from app.catalogue.models import Course, Module, Quiz
+from app.cohorts.models import Enrolment
 from app.db import begin_writes
 from app.errors import DomainError
 from app.extensions import db
@@ -80,15 +84,42 @@ def _own_attempt(attempt_id: int) -> QuizAttempt:
     return attempt
 
 
+# The attempt page as most requests see it — the learner's own open attempt — from one statement
+# of plain columns: building the attempt, enrolment, quiz, module and course objects (and decoding
+# the course's and module's JSON columns) was a quarter of the page's own time (issue 17).
+_OPEN_ATTEMPT_PAGE = (
+    select(QuizAttempt.id, QuizAttempt.number, QuizAttempt.deadline_at, QuizAttempt.submitted_at, QuizAttempt.snapshot,
+           QuizAttempt.answers, Enrolment.user_id, Quiz.title.label("quiz_title"), Module.slug.label("module_slug"),
+           Module.title.label("module_title"), Course.slug.label("course_slug"), Course.title.label("course_title"))
+    .join(Enrolment, QuizAttempt.enrolment_id == Enrolment.id).join(Quiz, QuizAttempt.quiz_id == Quiz.id)
+    .join(Module, Quiz.module_id == Module.id).join(Course, Module.course_id == Course.id)
+    .where(QuizAttempt.id == bindparam("attempt_id"))
+)
+
+
+def _open_attempt_page(attempt_id: int):
+    """The page of the current user's own open attempt, or None when anything else applies (not
+    found, someone else's, submitted, timed out): those take the ORM path below, unchanged."""
+    row = db.session.execute(_OPEN_ATTEMPT_PAGE, {"attempt_id": attempt_id}).first()
+    if row is None or row.user_id != current_user.id or row.submitted_at is not None or services.is_overdue(row):
+        return None
+    return render_template("quizzes/attempt.html", attempt=row, quiz=SimpleNamespace(title=row.quiz_title),
+                           module=SimpleNamespace(slug=row.module_slug, title=row.module_title),
+                           course=SimpleNamespace(slug=row.course_slug, title=row.course_title))
+
+
 @bp.route("/versuche/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
 def attempt(attempt_id: int):
+    if request.method == "GET":
+        page = _open_attempt_page(attempt_id)
+        if page is not None:
+            return page
     attempt = _own_attempt(attempt_id)
     if attempt.submitted_at is not None:
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
-    form = FlaskForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
+        if not FlaskForm().validate_on_submit():
             abort(400)
         values = request.form.to_dict(flat=False)
         if request.form.get("action") == "submit":
@@ -109,7 +140,7 @@ def attempt(attempt_id: int):
         flash(_("Die Zeit ist abgelaufen. Ihr Versuch wurde mit den gespeicherten Antworten abgegeben."), "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     module = attempt.quiz.module
-    return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, module=module, course=module.course, form=form)
+    return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, module=module, course=module.course)
 
 
 @bp.get("/versuche/<int:attempt_id>/auswertung")
@@ -131,10 +162,7 @@ def review(attempt_id: int):
 @login_required
 def enrolment_attempts(enrolment_id: int):
     """Every quiz attempt of one enrolment: for the learner, the cohort's trainers and admins."""
-    from sqlalchemy import select
     from sqlalchemy.orm import selectinload
-
-    from app.cohorts.models import Enrolment
 
     enrolment = db.get_or_404(Enrolment, enrolment_id)
     if not can_view_enrolment(current_user, enrolment):

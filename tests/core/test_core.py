@@ -139,3 +139,20 @@ def test_templates_follow_a_forced_locale_within_a_request(app):
         assert render_template_string("{{ _('Anmelden') }}") == "Anmelden"
     with app.app_context():  # a mail rendered by a CLI command
         assert render_template_string("{{ _('Anmelden') }}") == "Anmelden"
+
+
+def test_template_translations_escape_their_values_in_loops_and_blocks(app):
+    """`_()` and `ngettext()` take the autoescape flag without a context of their own
+    (app/templating.py): values are escaped, the translation is not, inside loops and after a
+    {% set %} as outside, and plain text templates (mails) stay unescaped."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"), force_locale("en"):
+        page = ("{% set who = '<b>' %}{% for n in [1, 2] %}{{ _('Anmelden') }} {{ _('%(n)d %%', n=n) }} "
+                "{{ _('Willkommen, %(name)s.', name=who) }} {{ ngettext('%(num)d Zertifikat', '%(num)d Zertifikate', n) }}|{% endfor %}")
+        assert render_template_string(page) == ("Sign in 1 % Welcome, &lt;b&gt;. 1 certificate|"
+                                                "Sign in 2 % Welcome, &lt;b&gt;. 2 certificates|")
+        env = app.jinja_env
+        assert env.from_string("{% autoescape false %}{{ _('Willkommen, %(name)s.', name='<b>') }}{% endautoescape %}").render() \
+            == "Welcome, <b>."

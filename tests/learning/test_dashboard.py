@@ -65,7 +65,7 @@ def test_dashboard_queries_do_not_grow_with_enrolments_and_gradings(browser, mak
     browser.login(learner)
     browser.get("/lernstand")
     one = count_queries(db, browser, "/lernstand")
-    assert one <= 8  # issue 17: user, enrolments (+ cohort, course, schedule, certificate), modules, next lessons, sessions, due, feedback
+    assert one <= 8  # issue 17: user, enrolments (+ cohort, course, schedule, certificate), next lessons, sessions, due, feedback
     for _ in range(3):
         graded_enrolment()
     assert count_queries(db, browser, "/lernstand") == one

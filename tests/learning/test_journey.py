@@ -217,3 +217,59 @@ def test_quiz_of_a_module_not_yet_released_cannot_be_started(browser, learner, d
     page = browser.get("/kurse/kurz-kurs/01-grundlagen/quiz").get_data(as_text=True)
     assert "Dieses Modul öffnet am 11.01.2027." in page
     assert browser.post("/kurse/kurz-kurs/01-grundlagen/quiz/start").status_code == 403
+
+
+def test_lesson_of_a_module_not_yet_released_opens_with_the_trainers_date(browser, learner, db):
+    """The lesson page reads the enrolment and its cohort's release dates as plain rows
+    (access.enrolment_row_for): the default date locks it, a trainer's earlier date opens it."""
+    from datetime import date
+
+    from app.cohorts.models import ModuleRelease
+
+    learner.cohort.release_locks = True  # the factory's cohort starts on 2027-01-11, in the future
+    db.session.commit()
+    url = "/kurse/kurz-kurs/01-grundlagen/die-charta"
+    response = browser.get(url)
+    assert response.status_code == 302 and response.location.endswith("/kurse/kurz-kurs/01-grundlagen")
+    module = db.session.scalar(select(Module).where(Module.slug == "01-grundlagen"))
+    db.session.add(ModuleRelease(cohort_id=learner.cohort.id, module_id=module.id, opens_on=date(2026, 1, 1)))
+    db.session.commit()
+    assert browser.get(url).status_code == 200
+
+
+def test_the_lesson_and_quiz_forms_carry_the_requests_csrf_token(browser, learner, db):
+    """Both pages write the token themselves (csrf_token()) instead of building a FlaskForm: it
+    is the one the layout's forms carry, and a POST with exactly that token is accepted."""
+    lesson_url = "/kurse/kurz-kurs/01-grundlagen/die-charta"
+    page = browser.get(lesson_url).get_data(as_text=True)
+    tokens = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert len(tokens) >= 3 and len(set(tokens)) == 1  # the layout's two forms and "Als erledigt markieren"
+    response = browser.post(f"{lesson_url}/erledigt", {"csrf_token": tokens[-1]}, csrf=False)
+    assert response.status_code == 302
+    assert browser.post(f"{lesson_url}/erledigt", {"csrf_token": "falsch"}, csrf=False).status_code == 400
+
+    attempt = start_attempt(browser, db)
+    page = browser.get(f"/versuche/{attempt.id}").get_data(as_text=True)
+    tokens = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert len(tokens) >= 3 and len(set(tokens)) == 1
+    assert browser.post(f"/versuche/{attempt.id}", {"action": "save", "csrf_token": tokens[-1]}, csrf=False).status_code == 302
+    assert browser.post(f"/versuche/{attempt.id}", {"action": "save", "csrf_token": "falsch"}, csrf=False).status_code == 400
+
+
+def test_the_attempt_page_hands_over_to_the_full_path_when_the_time_is_up(browser, learner, db):
+    """The open attempt page is read as plain columns (quizzes.routes._open_attempt_page); a timed
+    out attempt is still submitted on the GET, and a submitted one redirects to its review."""
+    quiz = quiz_of(db)
+    quiz.settings = {**quiz.settings, "time_limit_minutes": 10}
+    db.session.commit()
+    attempt = start_attempt(browser, db)
+    page = browser.get(f"/versuche/{attempt.id}").get_data(as_text=True)
+    assert "abzugeben bis" in page and quiz.title in page
+    attempt.deadline_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    response = browser.get(f"/versuche/{attempt.id}")
+    assert response.status_code == 302 and response.location.endswith(f"/versuche/{attempt.id}/auswertung")
+    db.session.refresh(attempt)
+    assert attempt.submitted_at == attempt.deadline_at
+    response = browser.get(f"/versuche/{attempt.id}")
+    assert response.status_code == 302 and response.location.endswith(f"/versuche/{attempt.id}/auswertung")

@@ -65,3 +65,43 @@ def test_a_lesson_page_reads_no_content_it_holds_already(db, browser, make):
     # the login session with its user, the course's version, the enrolment, the progress
     assert len(sent) <= 4, sent
     assert not [s for s in sent if "body_html" in s or "FROM modules" in s or "FROM lessons" in s], sent
+
+
+def test_a_reimported_course_shows_on_the_next_dashboard(app, db, browser, make, tmp_path):
+    """The dashboard's next lesson and due assignments come from the same per-version outline."""
+    enrolment = make.enrolment()
+    browser.login(enrolment.user)
+    page = browser.get("/lernstand").get_data(as_text=True)
+    assert ">Was ist eine Smart City?</a>" in page
+    assert ">Reflexion</a>" in page and "fällig am 25.01.2027" in page
+
+    folder = tmp_path / "courses" / "kurz-kurs"
+    shutil.copytree(SOURCE, folder)
+    first = folder / "01-grundlagen" / "01-was-ist-eine-smart-city.md"
+    first.write_text(first.read_text(encoding="utf-8").replace("title: Was ist eine Smart City?", "title: Was ist eine smarte Stadt?"),
+                     encoding="utf-8")
+    reflexion = folder / "02-abschluss" / "assignment-reflexion.md"
+    reflexion.write_text(reflexion.read_text(encoding="utf-8").replace("title: Reflexion", "title: Rückblick in Worten")
+                         .replace("due_days: 7", "due_days: 14"), encoding="utf-8")
+    with app.app_context():
+        reports, problems = import_path(folder.parent)
+    assert not [p for p in problems if p.severity == "error"] and reports[0].updated
+    db.session.commit()
+    page = browser.get("/lernstand").get_data(as_text=True)
+    assert ">Was ist eine smarte Stadt?</a>" in page and "Was ist eine Smart City?" not in page
+    assert ">Rückblick in Worten</a>" in page and "fällig am 01.02.2027" in page and ">Reflexion</a>" not in page
+
+    reflexion.unlink()  # the assignment is archived by the next import: no longer due
+    with app.app_context():
+        reports, problems = import_path(folder.parent)
+    assert not [p for p in problems if p.severity == "error"] and reports[0].archived == 1
+    db.session.commit()
+    assert "Rückblick in Worten" not in browser.get("/lernstand").get_data(as_text=True)
+
+
+def test_a_dashboard_reads_no_content_it_holds_already(db, browser, make):
+    enrolment = make.enrolment()
+    browser.login(enrolment.user)
+    browser.get("/lernstand")
+    sent = statements_of(db, browser, "/lernstand")
+    assert not [s for s in sent if "FROM modules" in s or "FROM assignments" in s], sent
