@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app
+from flask import abort, current_app, g, session
 from flask_login import current_user
 
 from app.accounts.models import Role, User
@@ -64,6 +64,38 @@ def load_user(session_id: str) -> User | None:
     if not user_id.isdigit() or not key or len(key) > 100:
         return None
     return load_session_user(int(user_id), key, current_app.permanent_session_lifetime)
+
+
+# Flask-WTF signs the session's random CSRF token anew on every page (HMAC, JSON, zlib, base64 —
+# the same work as the session cookie). With WTF_CSRF_TIME_LIMIT = None a signed token never
+# expires, so every page of a session can carry the one signed first: kept per process, by
+# secret key and session token (so a new session, or a new secret key, signs anew), bounded.
+_SIGNED_CSRF: dict[tuple[str, str], str] = {}
+_MAX_SIGNED_CSRF = 2048
+
+
+def csrf_token() -> str:
+    """This session's signed CSRF token for the page's forms (what flask_wtf.csrf.generate_csrf
+    returns), signed once per session token instead of once per page."""
+    from flask_wtf.csrf import generate_csrf
+
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field in g:
+        return g.get(field)
+    raw = session.get(field)
+    if raw is None or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()
+    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
+    signed = _SIGNED_CSRF.get(key)
+    if signed is None:
+        signed = generate_csrf()
+        if len(_SIGNED_CSRF) >= _MAX_SIGNED_CSRF:
+            _SIGNED_CSRF.clear()
+        _SIGNED_CSRF[key] = signed
+    else:
+        setattr(g, field, signed)  # forms on the page (generate_csrf) take it from here
+    return signed
 
 
 CSP = (

@@ -50,16 +50,15 @@ def _fragment(template: str, key: tuple, **context) -> list[str]:
 
 
 def layout_header() -> Markup:
-    from flask_wtf.csrf import generate_csrf
-
     from app.navigation import entries_for_current_user, state_for_current_user
+    from app.security import csrf_token
 
     locale = str(get_locale())
     signed_in = bool(getattr(current_user, "is_authenticated", False))
     key = ("header", locale, request.script_root, signed_in, state_for_current_user())
     parts = _fragment("layout/header.html", key, locale=locale, signed_in=signed_in,
                       entries=entries_for_current_user)  # called only when the key is new
-    values = {"csrf_token": generate_csrf(), "next_path": request.full_path if request.query_string else request.path}
+    values = {"csrf_token": csrf_token(), "next_path": request.full_path if request.query_string else request.path}
     return Markup("".join(str(escape(values[part])) if n % 2 else part for n, part in enumerate(parts)))
 
 
