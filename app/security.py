@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, current_app, g, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from app.accounts.models import Role, User
@@ -105,18 +106,39 @@ CSP = (
 )
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed session cookie, with its serializer built once per secret key instead of on
+    every request (the signing itself is the same)."""
+
+    _cached: tuple | None = None
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = self._cached
+        if cached is None or cached[0] != keys:
+            cached = self._cached = (keys, super().get_signing_serializer(app))
+        return cached[1]
+
+
 def register_security(app) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+    app.session_interface = _SessionInterface()
+    headers = [
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if app.config["ENV_NAME"] == "production":
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    names = frozenset(name.lower() for name, _value in headers)
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if current_app.config["ENV_NAME"] == "production":
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # Each header unless the view set its own: one look at the response's headers, not one per header.
+        present = {name.lower() for name, _value in response.headers.items()} & names
+        response.headers.extend([(name, value) for name, value in headers if name.lower() not in present] if present else headers)
         return response

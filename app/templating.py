@@ -54,7 +54,7 @@ def layout_header() -> Markup:
     from app.security import csrf_token
 
     locale = str(get_locale())
-    signed_in = bool(getattr(current_user, "is_authenticated", False))
+    signed_in = bool(getattr(current_user._get_current_object(), "is_authenticated", False))
     key = ("header", locale, request.script_root, signed_in, state_for_current_user())
     parts = _fragment("layout/header.html", key, locale=locale, signed_in=signed_in,
                       entries=entries_for_current_user)  # called only when the key is new
@@ -83,8 +83,9 @@ def register_templating(app) -> None:
 
     @app.context_processor
     def layout_context():
+        user = current_user._get_current_object()
         return {
             "site_name": app.config["SITE_NAME"],
             "current_locale": str(get_locale()),
-            "is_admin": getattr(current_user, "is_authenticated", False) and current_user.role == Role.ADMIN,
+            "is_admin": getattr(user, "is_authenticated", False) and user.role == Role.ADMIN,
         }
