@@ -28,10 +28,11 @@ def _translations():
     return translations
 
 
-# The layout's header and footer are the same for every page of a language, signed in or not, and
-# navigation state; only the CSRF token and the current path differ per request. Rendered once per
-# such key and kept per app: a fragment is split at the placeholders, and a request joins the parts
-# with its own (escaped) values — instead of a dozen url_for, translations and a Jinja loop each time.
+# The layout's head links, header and footer are the same for every page of a language, signed in
+# or not, and navigation state; only the CSRF token and the current path differ per request.
+# Rendered once per such key and kept per app: a fragment is split at the placeholders, and a
+# request joins the parts with its own (escaped) values — instead of a dozen url_for, translations
+# and a Jinja loop each time.
 _HOLE = re.compile("\x00(csrf_token|next_path)\x00")
 _MAX_FRAGMENTS = 1000  # keys include the trainer's badge count; start over rather than grow
 
@@ -62,6 +63,10 @@ def layout_header() -> Markup:
     return Markup("".join(str(escape(values[part])) if n % 2 else part for n, part in enumerate(parts)))
 
 
+def layout_head() -> Markup:
+    return Markup("".join(_fragment("layout/head.html", ("head", request.script_root))))
+
+
 def layout_footer() -> Markup:
     return Markup("".join(_fragment("layout/footer.html", ("footer", str(get_locale()), request.script_root))))
 
@@ -78,6 +83,7 @@ def register_templating(app) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["decimal"] = lambda value, fmt=None: format_decimal(value, fmt) if value is not None else ""
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["layout_head"] = layout_head
     app.jinja_env.globals["layout_header"] = layout_header
     app.jinja_env.globals["layout_footer"] = layout_footer
 
