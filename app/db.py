@@ -84,7 +84,7 @@ class _DriverStatement:
         return {key: process(value) if process is not None else value for (key, process), value in zip(self.columns, values)}
 
 
-_DRIVER_STATEMENTS: dict[tuple[int, str], _DriverStatement] = {}  # (statement, dialect) → compiled
+_DRIVER_STATEMENTS: dict[tuple[int, str, str], _DriverStatement] = {}  # (statement, dialect, driver) → compiled
 
 
 def read_row(statement, params: dict) -> dict | None:
@@ -102,7 +102,7 @@ def read_row(statement, params: dict) -> dict | None:
         session.flush()
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
-    key = (id(statement), engine.dialect.name)
+    key = (id(statement), engine.dialect.name, engine.dialect.driver)  # the statement is kept alive by its entry
     driver = _DRIVER_STATEMENTS.get(key)
     if driver is None:
         driver = _DRIVER_STATEMENTS[key] = _DriverStatement(statement, engine.dialect)
