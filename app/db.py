@@ -10,7 +10,10 @@ from typing import Iterator
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 
 from app import clock
 
@@ -55,6 +58,83 @@ class Base(DeclarativeBase):
 # Created here, next to its Base, so that this module needs nothing above it; app.extensions
 # re-exports it with the other extensions.
 db = SQLAlchemy(model_class=Base)
+
+
+class _DriverStatement:
+    """A Core SELECT compiled once for a dialect, with the type conversions SQLAlchemy would
+    apply to its parameters and to the columns of its result."""
+
+    def __init__(self, statement, dialect):
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.compiled = compiled
+        self.order = compiled.positiontup if compiled.positional else None
+        self.binds = {name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()}
+        self.columns = [(column.key, column.type.dialect_impl(dialect).result_processor(dialect, None))
+                        for column in statement.selected_columns]
+
+    def parameters(self, params: dict):
+        values = self.compiled.construct_params(params)
+        for name, process in self.binds.items():
+            if process is not None:
+                values[name] = process(values[name])
+        return [values[name] for name in self.order] if self.order is not None else values
+
+    def row(self, values) -> dict:
+        return {key: process(value) if process is not None else value for (key, process), value in zip(self.columns, values)}
+
+
+_DRIVER_STATEMENTS: dict[tuple[int, str, str], _DriverStatement] = {}  # (statement, dialect, driver) → compiled
+
+
+def read_row(statement, params: dict) -> dict | None:
+    """The first row of a Core SELECT (column key → value, converted as SQLAlchemy would), read
+    straight through the database driver on a pooled connection of its own — not in the request's
+    transaction, not through SQLAlchemy's Connection. For the login session check that runs before
+    every signed-in page: through the ORM session (its transaction, SQLite's BEGIN, the rollback at
+    teardown) it cost about five times the read itself. A page that goes on to query opens its
+    transaction as usual. In tests the session is bound to one connection in a transaction; the
+    read then uses that connection, so it sees what the test wrote. Pending changes are flushed
+    first, as the ORM's autoflush would. Listeners of `before_cursor_execute` on the engine are
+    told (with no SQLAlchemy connection), so statement counts stay true."""
+    session = db.session()
+    if session.new or session.deleted or session.dirty:
+        session.flush()
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    key = (id(statement), engine.dialect.name, engine.dialect.driver)  # the statement is kept alive by its entry
+    driver = _DRIVER_STATEMENTS.get(key)
+    if driver is None:
+        driver = _DRIVER_STATEMENTS[key] = _DriverStatement(statement, engine.dialect)
+    parameters = driver.parameters(params)
+    connection = engine.raw_connection() if isinstance(bind, Engine) else None
+    try:
+        cursor = (connection or bind.connection).cursor()
+        if engine.dispatch.before_cursor_execute:
+            engine.dispatch.before_cursor_execute(None if connection else bind, cursor, driver.sql, parameters, None, False)
+        cursor.execute(driver.sql, parameters)
+        values = cursor.fetchone()
+        cursor.close()
+    finally:
+        if connection is not None:
+            connection.close()  # back to the pool, which rolls back what the driver began
+    return None if values is None else driver.row(values)
+
+
+def attach_row(model, row: dict):
+    """The persistent `model` object of a row holding all its columns by key (e.g. from
+    read_row), in the session as if the ORM had loaded it — or the one the session already holds
+    for that primary key, as an ORM query would return."""
+    session = db.session()
+    mapper = sa_inspect(model)
+    existing = session.identity_map.get(mapper.identity_key_from_primary_key([row[c.key] for c in mapper.primary_key]))
+    if existing is not None:
+        return existing
+    instance = mapper.class_manager.new_instance()
+    instance_state(instance).dict.update({prop.key: row[prop.columns[0].key] for prop in mapper.column_attrs})
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 def begin_writes() -> None:

@@ -7,13 +7,15 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
+    config = current_app.config
     if not has_request_context():  # CLI commands, background work: the default language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+        return config["BABEL_DEFAULT_LOCALE"]
+    languages = config["LANGUAGES"]
+    user = current_user._get_current_object()  # once: each use of the proxy looks the user up again
+    if user is not None and user.is_authenticated and user.locale in languages:
+        return user.locale
     chosen = session.get("lang")
-    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return chosen if chosen in languages else config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone() -> str:

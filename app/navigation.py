@@ -45,7 +45,8 @@ def _entries_for(role: str, locale: str, script_root: str) -> tuple[tuple[NavEnt
 
 
 def entries_for_current_user() -> list[dict]:
-    if not getattr(current_user, "is_authenticated", False):
+    user = current_user._get_current_object()
+    if not getattr(user, "is_authenticated", False):
         return []
     from flask_babel import get_locale
 
@@ -54,9 +55,9 @@ def entries_for_current_user() -> list[dict]:
             "url": url,
             "label": label,
             "current": request.endpoint == entry.endpoint,
-            "badge": entry.badge(current_user) if entry.badge else None,
+            "badge": entry.badge(user) if entry.badge else None,
         }
-        for entry, url, label in _entries_for(current_user.role.value, str(get_locale()), request.script_root)
+        for entry, url, label in _entries_for(user.role.value, str(get_locale()), request.script_root)
     ]
 
 
@@ -64,14 +65,15 @@ def state_for_current_user() -> tuple:
     """Everything the navigation of this request depends on, as a key for the cached layout
     (app.templating.layout_header): role, language, script root, which entry is current, the
     badges. Cheaper than building the entries, which are only needed when the key is new."""
-    if not getattr(current_user, "is_authenticated", False):
+    user = current_user._get_current_object()  # once: each use of the proxy looks the user up again
+    if not getattr(user, "is_authenticated", False):
         return ()
     from flask_babel import get_locale
 
-    entries = _entries_for(current_user.role.value, str(get_locale()), request.script_root)
+    role = user.role.value
+    entries = _entries_for(role, str(get_locale()), request.script_root)
     endpoint = request.endpoint
     return (
-        current_user.role.value, endpoint if any(entry.endpoint == endpoint for entry, _url, _label in entries) else None,
-        tuple(entry.badge(current_user) for entry, _url, _label in entries if entry.badge),
+        role, endpoint if any(entry.endpoint == endpoint for entry, _url, _label in entries) else None,
+        tuple(entry.badge(user) for entry, _url, _label in entries if entry.badge),
     )
-

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app
+from flask import abort, current_app, g, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from app.accounts.models import Role, User
@@ -66,6 +67,38 @@ def load_user(session_id: str) -> User | None:
     return load_session_user(int(user_id), key, current_app.permanent_session_lifetime)
 
 
+# Flask-WTF signs the session's random CSRF token anew on every page (HMAC, JSON, zlib, base64 —
+# the same work as the session cookie). With WTF_CSRF_TIME_LIMIT = None a signed token never
+# expires, so every page of a session can carry the one signed first: kept per process, by
+# secret key and session token (so a new session, or a new secret key, signs anew), bounded.
+_SIGNED_CSRF: dict[tuple[str, str], str] = {}
+_MAX_SIGNED_CSRF = 2048
+
+
+def csrf_token() -> str:
+    """This session's signed CSRF token for the page's forms (what flask_wtf.csrf.generate_csrf
+    returns), signed once per session token instead of once per page."""
+    from flask_wtf.csrf import generate_csrf
+
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field in g:
+        return g.get(field)
+    raw = session.get(field)
+    if raw is None or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()
+    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
+    signed = _SIGNED_CSRF.get(key)
+    if signed is None:
+        signed = generate_csrf()
+        if len(_SIGNED_CSRF) >= _MAX_SIGNED_CSRF:
+            _SIGNED_CSRF.clear()
+        _SIGNED_CSRF[key] = signed
+    else:
+        setattr(g, field, signed)  # forms on the page (generate_csrf) take it from here
+    return signed
+
+
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -73,18 +106,39 @@ CSP = (
 )
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed session cookie, with its serializer built once per secret key instead of on
+    every request (the signing itself is the same)."""
+
+    _cached: tuple | None = None
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = self._cached
+        if cached is None or cached[0] != keys:
+            cached = self._cached = (keys, super().get_signing_serializer(app))
+        return cached[1]
+
+
 def register_security(app) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+    app.session_interface = _SessionInterface()
+    headers = [
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if app.config["ENV_NAME"] == "production":
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    names = frozenset(name.lower() for name, _value in headers)
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if current_app.config["ENV_NAME"] == "production":
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # Each header unless the view set its own: one look at the response's headers, not one per header.
+        present = {name.lower() for name, _value in response.headers.items()} & names
+        response.headers.extend([(name, value) for name, value in headers if name.lower() not in present] if present else headers)
         return response

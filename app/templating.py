@@ -192,10 +192,11 @@ def _install_eval_context_gettext(env) -> None:
     env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
 
 
-# The layout's header and footer are the same for every page of a language, signed in or not, and
-# navigation state; only the CSRF token and the current path differ per request. Rendered once per
-# such key and kept per app: a fragment is split at the placeholders, and a request joins the parts
-# with its own (escaped) values — instead of a dozen url_for, translations and a Jinja loop each time.
+# The layout's head links, header and footer are the same for every page of a language, signed in
+# or not, and navigation state; only the CSRF token and the current path differ per request.
+# Rendered once per such key and kept per app: a fragment is split at the placeholders, and a
+# request joins the parts with its own (escaped) values — instead of a dozen url_for, translations
+# and a Jinja loop each time.
 _HOLE = re.compile("\x00(csrf_token|next_path)\x00")
 _MAX_FRAGMENTS = 1000  # keys include the trainer's badge count; start over rather than grow
 
@@ -214,17 +215,20 @@ def _fragment(template: str, key: tuple, **context) -> list[str]:
 
 
 def layout_header() -> Markup:
-    from flask_wtf.csrf import generate_csrf
-
     from app.navigation import entries_for_current_user, state_for_current_user
+    from app.security import csrf_token
 
     locale = str(get_locale())
-    signed_in = bool(getattr(current_user, "is_authenticated", False))
+    signed_in = bool(getattr(current_user._get_current_object(), "is_authenticated", False))
     key = ("header", locale, request.script_root, signed_in, state_for_current_user())
     parts = _fragment("layout/header.html", key, locale=locale, signed_in=signed_in,
                       entries=entries_for_current_user)  # called only when the key is new
-    values = {"csrf_token": generate_csrf(), "next_path": request.full_path if request.query_string else request.path}
+    values = {"csrf_token": csrf_token(), "next_path": request.full_path if request.query_string else request.path}
     return Markup("".join(str(escape(values[part])) if n % 2 else part for n, part in enumerate(parts)))
+
+
+def layout_head() -> Markup:
+    return Markup("".join(_fragment("layout/head.html", ("head", request.script_root))))
 
 
 def layout_footer() -> Markup:
@@ -245,13 +249,15 @@ def register_templating(app) -> None:
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["decimal"] = lambda value, fmt=None: format_decimal(value, fmt) if value is not None else ""
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["layout_head"] = layout_head
     app.jinja_env.globals["layout_header"] = layout_header
     app.jinja_env.globals["layout_footer"] = layout_footer
 
     @app.context_processor
     def layout_context():
+        user = current_user._get_current_object()
         return {
             "site_name": app.config["SITE_NAME"],
             "current_locale": str(get_locale()),
-            "is_admin": getattr(current_user, "is_authenticated", False) and current_user.role == Role.ADMIN,
+            "is_admin": getattr(user, "is_authenticated", False) and user.role == Role.ADMIN,
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.accounts.models import LoginSession, PasswordResetToken
 from app.db import utcnow
@@ -255,6 +255,66 @@ def test_the_signed_in_user_loads_with_one_query(app, browser, make, db):
     with app.test_request_context():
         assert load_user(f"{user.id}:not-the-key") is None
         assert load_user(f"{make.user('learner').id}:{session_id.partition(':')[2]}") is None  # key of another user
+
+
+def test_the_signed_in_user_is_the_object_the_orm_would_load(app, browser, make, db):
+    """The session check reads the user's row through the driver (app.db.read_row) and makes the
+    object from it: every column the same, with the same types, and an ordinary object of the
+    session — a change to it is saved, a relationship loads."""
+    from sqlalchemy import inspect
+
+    from app.accounts.models import User
+    from app.security import load_user
+
+    user = make.user("trainer")
+    user.locale = "en"
+    browser.login(user)
+    session_id = f"{user.id}:{_session_cookie_key(app, browser)}"
+    db.session.expunge_all()
+    expected = db.session.get(User, user.id)
+    columns = {c.key: getattr(expected, c.key) for c in inspect(User).column_attrs}
+    db.session.expunge_all()
+    with app.test_request_context():
+        loaded = load_user(session_id)
+        assert {key: getattr(loaded, key) for key in columns} == columns
+        assert {key: type(getattr(loaded, key)) for key in columns} == {key: type(value) for key, value in columns.items()}
+        assert loaded.created_at.tzinfo is not None and inspect(loaded).persistent and loaded.enrolments == []
+        assert load_user(session_id) is loaded  # the session's object for that key, as a query returns it
+        loaded.name = "Neu Benannt"
+        db.session.commit()
+    db.session.expunge_all()
+    assert db.session.get(User, user.id).name == "Neu Benannt"
+
+
+def test_the_session_check_outside_a_test_transaction(app):
+    """In production the session is bound to the engine: the check reads on a pooled connection of
+    its own, and the request's session opens its transaction only when the page queries."""
+    from app.accounts.models import LoginSession, Role, User
+    from app.accounts.services import create_user, start_session
+    from app.extensions import db as _db
+    from app.security import load_user
+    from bench.queries import counting
+
+    with app.app_context():
+        user = create_user("engine-path@example.net", "Engine Pfad", Role.LEARNER, "ein-sicheres-passwort")
+        key = start_session(user)
+        _db.session.commit()
+        user_id = user.id
+        _db.session.remove()
+        try:
+            with app.test_request_context(), counting(_db.engine) as statements:
+                loaded = load_user(f"{user_id}:{key}")
+                assert loaded.email == "engine-path@example.net" and loaded.role == Role.LEARNER
+                assert statements[0] == 1  # the check alone: no BEGIN, no transaction left open
+                _db.session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+                _db.session.commit()
+                _db.session.expunge_all()
+                assert load_user(f"{user_id}:{key}") is None
+        finally:
+            _db.session.remove()
+            _db.session.execute(delete(User).where(User.id == user_id))
+            _db.session.commit()
+            _db.session.remove()
 
 
 def _session_cookie_key(app, browser) -> str:

@@ -40,3 +40,19 @@ def test_the_current_entry_and_the_language_follow_the_request(make, browser):
     english = browser.get("/impressum").get_data(as_text=True)
     assert '<html lang="en">' in english and ">Sign out<" in english and ">Legal notice<" in english
     assert ">Abmelden<" not in english
+
+
+def test_the_signed_csrf_token_is_kept_per_session_token_only(app, browser, another_browser):
+    """app.security.csrf_token signs a session's token once and reuses it: the same token on every
+    page of a session, another for another session, and a new one (the old refused) once the
+    session's token is new — the cache is keyed by the session token."""
+    first = tokens(browser.get("/impressum").get_data(as_text=True))
+    assert tokens(browser.get("/datenschutz").get_data(as_text=True)) == first
+    assert tokens(another_browser.get("/impressum").get_data(as_text=True)) != first
+    with browser.client.session_transaction() as session:
+        session["csrf_token"] = "a-new-session-token"
+    renewed = tokens(browser.get("/impressum").get_data(as_text=True))
+    assert len(renewed) == 1 and renewed != first
+    (old,) = first
+    assert browser.post("/sprache", {"lang": "en", "next": "/impressum", "csrf_token": old}).status_code == 400
+    assert browser.post("/sprache", {"lang": "en", "next": "/impressum"}).status_code == 302  # the renewed one
