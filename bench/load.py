@@ -28,6 +28,7 @@ import csv
 import hashlib
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -93,6 +94,13 @@ def kill_a_worker(server: Gunicorn, at: float, events: list) -> None:
             return
         time.sleep(0.2)
     events.append(("not replaced within 60 s", time.time(), server.worker_pids()))
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU of the child processes waited for so far (getrusage): the load generator
+    once it has exited, gunicorn with all its workers once it has been stopped."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def read_acks(path: Path) -> list[dict]:
@@ -281,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
             env = {**data.server_env(url, tmp)}
             events: list = []
             load_start = load_average()
+            cpu_before_server = children_cpu_seconds()
             with Gunicorn("wsgi:app", settings, env=env, log=tmp / "gunicorn.log") as server:
                 print(f"[load] gunicorn on {server.base}; locust -u {args.users} -r {args.spawn_rate} -t {args.run_time}",
                       file=sys.stderr, flush=True)
@@ -297,13 +306,17 @@ def main(argv: list[str] | None = None) -> int:
                 started = time.time()
                 if killer:
                     killer.start()
+                cpu_before_locust = children_cpu_seconds()
                 completed = subprocess.run(command_locust, cwd=ROOT, env=locust_env, capture_output=True, text=True,
                                            timeout=run_seconds + 120)
+                locust_seconds = time.time() - started
+                locust_cpu = children_cpu_seconds() - cpu_before_locust
                 (tmp / "locust.log").write_text(completed.stdout + completed.stderr, encoding="utf-8")
                 if killer:
                     killer.join(70)
                 workers_after = len(server.worker_pids())
                 memory = server.memory()
+            server_cpu = children_cpu_seconds() - cpu_before_server - locust_cpu
             acks = read_acks(acks_path)
             results = check(app, acks, Path(env["FILE_STORAGE_DIR"]))
         finally:
@@ -329,6 +342,9 @@ def main(argv: list[str] | None = None) -> int:
                 + f"{after_kill} writes acknowledged after the kill; {workers_after} workers at the end")
         elif not args.no_kill:
             out("- **no worker was killed** (" + "; ".join(str(e[0]) for e in events) + ")")
+        out(f"- CPU time (user + system) during the {locust_seconds:.0f} s of load: the load generator (locust) "
+            f"{locust_cpu:.0f} s = {locust_cpu / locust_seconds:.2f} cores; gunicorn (master and all workers, "
+            f"start-up included) {server_cpu:.0f} s = {server_cpu / locust_seconds:.2f} cores; of {info['nproc']} cores")
         out()
         out("| request | count | failures | median | p95 | p99 | max |")
         out("|---|---:|---:|---:|---:|---:|---:|")
