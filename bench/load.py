@@ -103,10 +103,36 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def read_acks(path: Path) -> list[dict]:
+def read_json_lines(path: Path) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+CONNECTION_ERRORS = ("ConnectionReset", "connection closed", "Remote end closed", "RemoteDisconnected", "BrokenPipe")
+
+
+def classify_failures(failures: list[dict], killed_at: float | None) -> dict[str, list[dict]]:
+    """Failed requests (bench/locustfile.py's LOAD_FAILURE_FILE) by cause:
+    - "in flight": a connection error of a request that started before the SIGKILL and ended after it;
+    - "kept-alive connection": a connection error of a request started after the kill that is its
+      learner's first failure after the kill — its learner's connection was to the killed worker (the
+      client retries GET requests on a new connection by itself, as browsers do, but not POSTs);
+    - "other": everything else, which the goal allows none of."""
+    groups: dict[str, list[dict]] = {"in flight": [], "kept-alive connection": [], "other": []}
+    failed_after_kill: set = set()
+    for failure in sorted(failures, key=lambda f: f["start"]):
+        connection = any(marker in failure["error"] for marker in CONNECTION_ERRORS)
+        if killed_at is not None and connection and failure["start"] <= killed_at <= failure["end"]:
+            groups["in flight"].append(failure)
+            failed_after_kill.add(failure["learner"])
+        elif (killed_at is not None and connection and failure["start"] > killed_at
+              and failure["learner"] not in failed_after_kill):
+            groups["kept-alive connection"].append(failure)
+            failed_after_kill.add(failure["learner"])
+        else:
+            groups["other"].append(failure)
+    return groups
 
 
 def read_stats(prefix: Path) -> list[dict]:
@@ -285,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
             (tmp / "plan.json").write_text(json.dumps(scenario), encoding="utf-8")
             acks_path = tmp / "acks.jsonl"
             acks_path.unlink(missing_ok=True)
+            failures_path = tmp / "failures.jsonl"
+            failures_path.unlink(missing_ok=True)
             stats_prefix = tmp / "locust"
             env = {**data.server_env(url, tmp)}
             events: list = []
@@ -297,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.no_kill:
                     killer = threading.Thread(target=kill_a_worker, args=(server, run_seconds / 2, events), daemon=True)
                 locust_env = {**os.environ, "LOAD_PLAN_FILE": str(tmp / "plan.json"), "LOAD_ACK_FILE": str(acks_path),
+                              "LOAD_FAILURE_FILE": str(failures_path),
                               "PYTHONPATH": str(ROOT)}
                 command_locust = [
                     sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
@@ -317,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
                 workers_after = len(server.worker_pids())
                 memory = server.memory()
             server_cpu = children_cpu_seconds() - cpu_before_server - locust_cpu
-            acks = read_acks(acks_path)
+            acks = read_json_lines(acks_path)
             results = check(app, acks, Path(env["FILE_STORAGE_DIR"]))
         finally:
             if args.database == "postgresql":
@@ -326,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         stats = read_stats(stats_prefix)
         failures = read_failures(stats_prefix)
         kill = next((e for e in events if e[0] == "killed"), None)
+        by_cause = classify_failures(read_json_lines(failures_path), kill[1] if kill else None)
         replaced = next((e for e in events if e[0] == "replaced"), None)
         after_kill = sum(1 for a in acks if kill and a["t"] > kill[1])
 
@@ -355,6 +385,12 @@ def main(argv: list[str] | None = None) -> int:
         if failures:
             out("Failures (locust): " + "; ".join(f"{f['Method']} {f['Name']}: {f['Error']} ×{f['Occurrences']}" for f in failures[:8]))
             out()
+        out("Failures by cause: " + ", ".join(f"{len(group)} {cause}" for cause, group in by_cause.items())
+            + " (in flight: connection errors of requests running at the SIGKILL; kept-alive connection: a learner's "
+              "first request after the kill on its connection to the killed worker, a POST, which the client does not retry)")
+        if by_cause["other"]:
+            out("Other failures: " + "; ".join(f"{f['method']} {f['name']}: {f['error']}" for f in by_cause["other"][:8]))
+        out()
         kinds = Counter(a["kind"] for a in acks)
         out("Acknowledged writes: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
         out()

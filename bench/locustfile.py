@@ -52,10 +52,31 @@ def page_text(response) -> str:
     return response.text or ""
 
 
+_FAILURES = None
+
+
+@events.request.add_listener
+def _record_failure(request_type, name, response_time, exception, start_time=None, context=None, **kwargs):
+    """Each failed request with its learner and its start and end, so that bench/load.py can tell the
+    requests the SIGKILL cut off from any other failure (LOAD_FAILURE_FILE, one JSON object a line)."""
+    global _FAILURES
+    if exception is None or not os.environ.get("LOAD_FAILURE_FILE"):
+        return
+    started = start_time or time.time() - response_time / 1000
+    record = {"method": request_type, "name": name, "learner": (context or {}).get("learner"), "start": started,
+              "end": started + response_time / 1000, "error": repr(exception)}
+    with _ACK_LOCK:
+        if _FAILURES is None:
+            _FAILURES = open(os.environ["LOAD_FAILURE_FILE"], "a", encoding="utf-8")
+        _FAILURES.write(json.dumps(record) + "\n")
+        _FAILURES.flush()
+
+
 @events.quitting.add_listener
 def _close(environment, **kwargs):
-    if _ACK is not None:
-        _ACK.close()
+    for handle in (_ACK, _FAILURES):
+        if handle is not None:
+            handle.close()
 
 
 class Learner(FastHttpUser):
@@ -71,6 +92,9 @@ class Learner(FastHttpUser):
         self.uploads = 0
         self.logged_in = False
         self._login()
+
+    def context(self) -> dict:
+        return {"learner": self.email}  # passed to the request event: see _record_failure
 
     # -------------------------------------------------------------- helpers
     def _get(self, path: str, name: str):
