@@ -10,7 +10,7 @@ afterwards that the database holds all of it.
 leads to, the confirmation (a quiz review, "abgegeben", "Entwurf ist gespeichert").
 
 The learners are FastHttpUsers (geventhttpclient) rather than HttpUsers (requests): the load
-generator runs on the same two cores as the server, and requests took 2.3 times the CPU
+generator runs on the same two cores as the server, and requests took about twice the CPU
 per request (docs/performance.md, "Load test and worker memory"). Unlike requests, a response
 that never came (connection reset) has neither headers nor text, hence location() and page_text()."""
 from __future__ import annotations
