@@ -18,11 +18,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     Config.finalise(app)
 
     from app import models  # noqa: F401  (registers every model with the metadata)
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.extensions import MigrationCommands, babel, csrf, db, limiter, login_manager
     from app.i18n import select_locale, select_timezone
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR") or _migrations_dir()), render_as_batch=True, compare_type=True)
+    app.cli.add_command(MigrationCommands(app))  # `flask db …`: Flask-Migrate loaded when used
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
@@ -109,12 +109,6 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     register_observability(app)
     return app
-
-
-def _migrations_dir():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parent.parent / "migrations"
 
 
 @event.listens_for(Engine, "connect")

@@ -1,16 +1,55 @@
-"""Flask extensions, created unbound and bound to the app in create_app()."""
+"""Flask extensions, created unbound and bound to the app in create_app() (Flask-Migrate: when used)."""
+from pathlib import Path
+
+import click
+from flask import Flask
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 from app.db import db  # noqa: F401  (created in app.db beside Base; imported from here like the others)
 
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 # In-memory by default; RATELIMIT_STORAGE_URI=redis://… makes several app servers share the counts.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def bind_migrations(app: Flask) -> None:
+    """Flask-Migrate, for `flask db …` and for tests that build a schema with `flask_migrate.upgrade()`.
+
+    create_app() does not bind it: Flask-Migrate imports Alembic and Mako (11 MiB resident), which a
+    web worker never uses. The `db` command group binds it when a command of it is run."""
+    if "migrate" in app.extensions:
+        return
+    from flask_migrate import Migrate
+
+    directory = app.config.get("MIGRATIONS_DIR") or Path(__file__).resolve().parent.parent / "migrations"
+    Migrate(app, db, directory=str(directory), render_as_batch=True, compare_type=True)
+
+
+class MigrationCommands(click.Group):
+    """Stands in for Flask-Migrate's `db` group until a `flask db …` command is run, so that the
+    commands are there without loading Alembic in every process that creates the app."""
+
+    def __init__(self, app: Flask):
+        super().__init__("db", help="Perform database migrations.")
+        self.app = app
+
+    def _commands(self) -> click.Group:
+        bind_migrations(self.app)  # also puts Flask-Migrate's own group in place of this one
+        from flask_migrate.cli import db as commands
+
+        return commands
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        return self._commands().make_context(info_name, args, parent=parent, **extra)
+
+    def list_commands(self, ctx):
+        return self._commands().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        return self._commands().get_command(ctx, name)

@@ -28,6 +28,7 @@ import csv
 import hashlib
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -95,10 +96,43 @@ def kill_a_worker(server: Gunicorn, at: float, events: list) -> None:
     events.append(("not replaced within 60 s", time.time(), server.worker_pids()))
 
 
-def read_acks(path: Path) -> list[dict]:
+def children_cpu_seconds() -> float:
+    """User + system CPU of the child processes waited for so far (getrusage): the load generator
+    once it has exited, gunicorn with all its workers once it has been stopped."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def read_json_lines(path: Path) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+CONNECTION_ERRORS = ("ConnectionReset", "connection closed", "Remote end closed", "RemoteDisconnected", "BrokenPipe")
+
+
+def classify_failures(failures: list[dict], killed_at: float | None) -> dict[str, list[dict]]:
+    """Failed requests (bench/locustfile.py's LOAD_FAILURE_FILE) by cause:
+    - "in flight": a connection error of a request that started before the SIGKILL and ended after it;
+    - "kept-alive connection": a connection error of a request started after the kill that is its
+      learner's first failure after the kill — its learner's connection was to the killed worker (the
+      client retries GET requests on a new connection by itself, as browsers do, but not POSTs);
+    - "other": everything else, which the goal allows none of."""
+    groups: dict[str, list[dict]] = {"in flight": [], "kept-alive connection": [], "other": []}
+    failed_after_kill: set = set()
+    for failure in sorted(failures, key=lambda f: f["start"]):
+        connection = any(marker in failure["error"] for marker in CONNECTION_ERRORS)
+        if killed_at is not None and connection and failure["start"] <= killed_at <= failure["end"]:
+            groups["in flight"].append(failure)
+            failed_after_kill.add(failure["learner"])
+        elif (killed_at is not None and connection and failure["start"] > killed_at
+              and failure["learner"] not in failed_after_kill):
+            groups["kept-alive connection"].append(failure)
+            failed_after_kill.add(failure["learner"])
+        else:
+            groups["other"].append(failure)
+    return groups
 
 
 def read_stats(prefix: Path) -> list[dict]:
@@ -277,10 +311,13 @@ def main(argv: list[str] | None = None) -> int:
             (tmp / "plan.json").write_text(json.dumps(scenario), encoding="utf-8")
             acks_path = tmp / "acks.jsonl"
             acks_path.unlink(missing_ok=True)
+            failures_path = tmp / "failures.jsonl"
+            failures_path.unlink(missing_ok=True)
             stats_prefix = tmp / "locust"
             env = {**data.server_env(url, tmp)}
             events: list = []
             load_start = load_average()
+            cpu_before_server = children_cpu_seconds()
             with Gunicorn("wsgi:app", settings, env=env, log=tmp / "gunicorn.log") as server:
                 print(f"[load] gunicorn on {server.base}; locust -u {args.users} -r {args.spawn_rate} -t {args.run_time}",
                       file=sys.stderr, flush=True)
@@ -288,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.no_kill:
                     killer = threading.Thread(target=kill_a_worker, args=(server, run_seconds / 2, events), daemon=True)
                 locust_env = {**os.environ, "LOAD_PLAN_FILE": str(tmp / "plan.json"), "LOAD_ACK_FILE": str(acks_path),
+                              "LOAD_FAILURE_FILE": str(failures_path),
                               "PYTHONPATH": str(ROOT)}
                 command_locust = [
                     sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
@@ -297,14 +335,18 @@ def main(argv: list[str] | None = None) -> int:
                 started = time.time()
                 if killer:
                     killer.start()
+                cpu_before_locust = children_cpu_seconds()
                 completed = subprocess.run(command_locust, cwd=ROOT, env=locust_env, capture_output=True, text=True,
                                            timeout=run_seconds + 120)
+                locust_seconds = time.time() - started
+                locust_cpu = children_cpu_seconds() - cpu_before_locust
                 (tmp / "locust.log").write_text(completed.stdout + completed.stderr, encoding="utf-8")
                 if killer:
                     killer.join(70)
                 workers_after = len(server.worker_pids())
                 memory = server.memory()
-            acks = read_acks(acks_path)
+            server_cpu = children_cpu_seconds() - cpu_before_server - locust_cpu
+            acks = read_json_lines(acks_path)
             results = check(app, acks, Path(env["FILE_STORAGE_DIR"]))
         finally:
             if args.database == "postgresql":
@@ -313,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         stats = read_stats(stats_prefix)
         failures = read_failures(stats_prefix)
         kill = next((e for e in events if e[0] == "killed"), None)
+        by_cause = classify_failures(read_json_lines(failures_path), kill[1] if kill else None)
         replaced = next((e for e in events if e[0] == "replaced"), None)
         after_kill = sum(1 for a in acks if kill and a["t"] > kill[1])
 
@@ -329,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
                 + f"{after_kill} writes acknowledged after the kill; {workers_after} workers at the end")
         elif not args.no_kill:
             out("- **no worker was killed** (" + "; ".join(str(e[0]) for e in events) + ")")
+        out(f"- CPU time (user + system) during the {locust_seconds:.0f} s of load: the load generator (locust) "
+            f"{locust_cpu:.0f} s = {locust_cpu / locust_seconds:.2f} cores; gunicorn (master and all workers, "
+            f"start-up included) {server_cpu:.0f} s = {server_cpu / locust_seconds:.2f} cores; of {info['nproc']} cores")
         out()
         out("| request | count | failures | median | p95 | p99 | max |")
         out("|---|---:|---:|---:|---:|---:|---:|")
@@ -339,6 +385,12 @@ def main(argv: list[str] | None = None) -> int:
         if failures:
             out("Failures (locust): " + "; ".join(f"{f['Method']} {f['Name']}: {f['Error']} ×{f['Occurrences']}" for f in failures[:8]))
             out()
+        out("Failures by cause: " + ", ".join(f"{len(group)} {cause}" for cause, group in by_cause.items())
+            + " (in flight: connection errors of requests running at the SIGKILL; kept-alive connection: a learner's "
+              "first request after the kill on its connection to the killed worker, a POST, which the client does not retry)")
+        if by_cause["other"]:
+            out("Other failures: " + "; ".join(f"{f['method']} {f['name']}: {f['error']}" for f in by_cause["other"][:8]))
+        out()
         kinds = Counter(a["kind"] for a in acks)
         out("Acknowledged writes: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
         out()

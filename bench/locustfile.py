@@ -7,7 +7,12 @@ acknowledgement file (LOAD_ACK_FILE, one JSON object a line), so bench/load.py c
 afterwards that the database holds all of it.
 
 "Acknowledged" means what a person would see: the redirect after the POST, and on the page it
-leads to, the confirmation (a quiz review, "abgegeben", "Entwurf ist gespeichert")."""
+leads to, the confirmation (a quiz review, "abgegeben", "Entwurf ist gespeichert").
+
+The learners are FastHttpUsers (geventhttpclient) rather than HttpUsers (requests): the load
+generator runs on the same two cores as the server, and requests took about twice the CPU
+per request (docs/performance.md, "Load test and worker memory"). Unlike requests, a response
+that never came (connection reset) has neither headers nor text, hence location() and page_text()."""
 from __future__ import annotations
 
 import itertools
@@ -18,7 +23,7 @@ import re
 import threading
 import time
 
-from locust import HttpUser, between, events, task
+from locust import FastHttpUser, between, events, task
 
 from bench.client import csrf_token, quiz_answers
 
@@ -39,13 +44,42 @@ def acknowledge(**record) -> None:
         _ACK.flush()
 
 
+def location(response) -> str:
+    return (response.headers or {}).get("Location", "")
+
+
+def page_text(response) -> str:
+    return response.text or ""
+
+
+_FAILURES = None
+
+
+@events.request.add_listener
+def _record_failure(request_type, name, response_time, exception, start_time=None, context=None, **kwargs):
+    """Each failed request with its learner and its start and end, so that bench/load.py can tell the
+    requests the SIGKILL cut off from any other failure (LOAD_FAILURE_FILE, one JSON object a line)."""
+    global _FAILURES
+    if exception is None or not os.environ.get("LOAD_FAILURE_FILE"):
+        return
+    started = start_time or time.time() - response_time / 1000
+    record = {"method": request_type, "name": name, "learner": (context or {}).get("learner"), "start": started,
+              "end": started + response_time / 1000, "error": repr(exception)}
+    with _ACK_LOCK:
+        if _FAILURES is None:
+            _FAILURES = open(os.environ["LOAD_FAILURE_FILE"], "a", encoding="utf-8")
+        _FAILURES.write(json.dumps(record) + "\n")
+        _FAILURES.flush()
+
+
 @events.quitting.add_listener
 def _close(environment, **kwargs):
-    if _ACK is not None:
-        _ACK.close()
+    for handle in (_ACK, _FAILURES):
+        if handle is not None:
+            handle.close()
 
 
-class Learner(HttpUser):
+class Learner(FastHttpUser):
     wait_time = between(1, 4)
 
     def on_start(self):
@@ -59,10 +93,13 @@ class Learner(HttpUser):
         self.logged_in = False
         self._login()
 
+    def context(self) -> dict:
+        return {"learner": self.email}  # passed to the request event: see _record_failure
+
     # -------------------------------------------------------------- helpers
     def _get(self, path: str, name: str):
         response = self.client.get(path, name=name, allow_redirects=False)
-        token = csrf_token(response.text) if response.status_code == 200 else None
+        token = csrf_token(page_text(response)) if response.status_code == 200 else None
         if token:
             self.token = token
         return response
@@ -106,15 +143,15 @@ class Learner(HttpUser):
         if self._get(overview, "quiz overview").status_code != 200:
             return
         started = self._post(overview + "/start", {}, "quiz start")
-        match = re.search(r"/versuche/(\d+)$", started.headers.get("Location", ""))
+        match = re.search(r"/versuche/(\d+)$", location(started))
         if started.status_code != 302 or not match:
             return  # passed already, or a wait: the overview says so
         attempt = f"/versuche/{match.group(1)}"
         page = self._get(attempt, "quiz attempt page")
         if page.status_code != 200:
             return
-        submitted = self._post(attempt, {**quiz_answers(page.text), "action": "submit"}, "quiz submit")
-        if submitted.status_code == 302 and submitted.headers.get("Location", "").endswith(attempt + "/auswertung"):
+        submitted = self._post(attempt, {**quiz_answers(page_text(page)), "action": "submit"}, "quiz submit")
+        if submitted.status_code == 302 and location(submitted).endswith(attempt + "/auswertung"):
             acknowledge(kind="attempt", email=self.email, attempt_id=int(match.group(1)))
 
     @task(2)
@@ -138,7 +175,7 @@ class Learner(HttpUser):
             if response.status_code != 302:
                 return
             shown = self._get(path, "assignment page")
-            if confirmation not in shown.text:
+            if confirmation not in page_text(shown):
                 return
             acknowledge(kind="file", email=self.email, module=module["slug"], assignment=module["assignment"], filename=filename)
             if action == "submit":

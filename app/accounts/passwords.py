@@ -4,9 +4,16 @@ Every hash and every check takes one of a few slots per worker process
 (PASSWORD_HASH_CONCURRENCY). A burst of logins then queues for the slots instead of taking all
 cores from the page requests of the learners already signed in; a check that cannot get a slot
 within PASSWORD_HASH_WAIT_SECONDS is refused with 503 ("bitte gleich noch einmal") rather than
-piling up."""
+piling up.
+
+argon2 takes its memory (19 MiB by default) with malloc and frees it after each hash. glibc hands
+out an allocation that large with mmap and gives it back on free, but the first such free raises
+its threshold for mmap ("dynamic mmap threshold"), and from then on each hash's memory comes from
+the heap of the thread that hashes and stays resident: 19 MiB more per thread that ever checked a
+password. _keep_hash_memory_returnable() fixes the threshold at glibc's default instead."""
 from __future__ import annotations
 
+import ctypes
 import threading
 from contextlib import contextmanager
 
@@ -15,6 +22,22 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import ServiceUnavailable
+
+_M_MMAP_THRESHOLD = -3  # glibc's <malloc.h>
+_MMAP_THRESHOLD_BYTES = 128 * 1024  # glibc's initial value
+
+
+def _keep_hash_memory_returnable() -> None:
+    """Set once per process: every allocation over 128 KiB mmapped, and unmapped when freed.
+    Measured: a gunicorn worker (2 threads) after 200 logins and 3 minutes of pages held 19-57 MiB
+    more without it (docs/performance.md, "Load test and worker memory")."""
+    try:
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
+    except (OSError, AttributeError):
+        pass  # not glibc (macOS has no mallopt): memory is kept or not by other rules there
+
+
+_keep_hash_memory_returnable()
 
 # A hash compared against when the email is unknown, so both paths cost the same time.
 _DUMMY_HASH: dict[tuple, str] = {}

@@ -140,3 +140,40 @@ def test_a_login_that_gets_no_slot_in_time_is_told_to_try_again(app, slots, db, 
     assert waited < 2
     # with the slot free again the same login goes through
     browser.login(user)
+
+
+def test_threads_that_checked_a_password_do_not_keep_its_memory(tmp_path):
+    """argon2's 19 MiB per hash is given back after each hash, whichever thread hashed (glibc would
+    otherwise keep it in each thread's heap: +19 MiB per thread, see app.accounts.passwords)."""
+    code = """
+import threading
+from app import create_app
+from app.accounts.passwords import hash_password, verify_password
+
+def rss():
+    return int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1]) // 1024
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "ARGON2_MEMORY_COST": 19456, "ARGON2_TIME_COST": 1})
+with app.app_context():
+    stored = hash_password("geheim")
+before = rss()
+
+def log_in():
+    with app.app_context():
+        assert verify_password(stored, "geheim")
+
+for _ in range(2):
+    threads = [threading.Thread(target=log_in) for _ in range(3)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+print(rss() - before)
+"""
+    if not Path("/proc/self/status").exists():
+        pytest.skip("reads VmRSS from /proc")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], timeout=120)
+    assert done.returncode == 0, done.stderr
+    grown_mib = int(done.stdout.split()[-1])
+    assert grown_mib < 10, f"{grown_mib} MiB kept after password checks in three threads"

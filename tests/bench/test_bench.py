@@ -143,6 +143,26 @@ def test_load_check_finds_lost_and_half_written_records(bench_app, tmp_path):
     assert problems("stored progress") == 0
 
 
+def test_load_failures_are_told_apart_by_their_cause():
+    """The SIGKILL may cut off requests in flight and the next POST on each kept-alive connection of
+    the killed worker; any other failure, and a second one of the same learner, counts as "other"."""
+    from bench.load import classify_failures
+
+    closed = "HTTPConnectionClosed('connection closed.')"
+    failures = [
+        {"learner": "a", "start": 9.0, "end": 11.0, "error": closed},  # running at the kill (t = 10)
+        {"learner": "b", "start": 12.0, "end": 12.1, "error": closed},  # b's connection was to the killed worker
+        {"learner": "b", "start": 14.0, "end": 14.1, "error": closed},  # b again: not the kill's doing
+        {"learner": "c", "start": 5.0, "end": 6.0, "error": "LocustBadStatusCode(500)"},
+        {"learner": "d", "start": 11.0, "end": 11.5, "error": "LocustBadStatusCode(503)"},
+    ]
+    by_cause = classify_failures(failures, killed_at=10.0)
+    assert [f["learner"] for f in by_cause["in flight"]] == ["a"]
+    assert [f["learner"] for f in by_cause["kept-alive connection"]] == ["b"]
+    assert sorted(f["learner"] for f in by_cause["other"]) == ["b", "c", "d"]
+    assert len(classify_failures(failures, killed_at=None)["other"]) == 5
+
+
 BENCH_MODULES = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "bench").glob("*.py")
                        if p.stem not in {"__init__", "locustfile"})  # locustfile needs the `bench` extra (locust)
 

@@ -33,8 +33,12 @@ def _build_schema(db) -> None:
         return
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
+    from flask import current_app
     from flask_migrate import upgrade
 
+    from app.extensions import bind_migrations
+
+    bind_migrations(current_app)
     upgrade()
     with db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), db.metadata)

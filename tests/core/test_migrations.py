@@ -7,7 +7,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.config import TestConfig
-from app.extensions import db
+from app.extensions import bind_migrations, db
 from tests.conftest import worker_id
 from tests.databases import fresh_database
 
@@ -16,6 +16,7 @@ def test_upgrade_from_empty_database_matches_models(request, tmp_path):
     url = fresh_database(tmp_path, f"migrations_{worker_id(request)}")
     settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
     app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url})
+    bind_migrations(app)
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
@@ -32,6 +33,7 @@ def test_upgrade_keeps_existing_rows(request, tmp_path):
     url = fresh_database(tmp_path, f"migrations_data_{worker_id(request)}")
     settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
     app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url})
+    bind_migrations(app)
     with app.app_context():
         upgrade(revision="bd401bf2b581")  # the first revision
         with db.engine.begin() as connection:

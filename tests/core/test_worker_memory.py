@@ -1,5 +1,5 @@
 """A web worker loads what every page needs and no more: the libraries of optional or rare work
-(single sign-on, certificate PDFs, calendar files) are imported when that work is done, so that
+(single sign-on, certificate PDFs, calendar files) and of the command line (`flask db`) are imported when that work is done, so that
 a worker without them stays small (issue 17, memory per worker; docs/performance.md)."""
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("authlib", "joserfc", "requests", "reportlab", "pikepdf", "icalendar", "boto3", "dramatiq")
+HEAVY = ("authlib", "joserfc", "requests", "reportlab", "pikepdf", "icalendar", "boto3", "dramatiq",
+         "flask_migrate", "alembic", "mako")  # the last three only for `flask db` (app.extensions.MigrationCommands)
 
 
 def test_starting_the_app_loads_none_of_the_libraries_of_optional_work(tmp_path):
