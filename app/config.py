@@ -98,7 +98,7 @@ class Config:
     # In-process only: the runner thread (off: jobs run in the response's close(), as the test
     # client's tests expect); at exit the thread finishes what is queued for up to this long
     JOBS_IN_PROCESS_THREAD = _bool("JOBS_IN_PROCESS_THREAD", True)
-    JOBS_DRAIN_SECONDS = float(os.environ.get("JOBS_DRAIN_SECONDS", "30"))
+    JOBS_DRAIN_SECONDS = float(os.environ.get("JOBS_DRAIN_SECONDS", "20"))  # below gunicorn's graceful_timeout (30)
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

@@ -94,9 +94,12 @@ def read_row(statement, params: dict) -> dict | None:
     every signed-in page: through the ORM session (its transaction, SQLite's BEGIN, the rollback at
     teardown) it cost about five times the read itself. A page that goes on to query opens its
     transaction as usual. In tests the session is bound to one connection in a transaction; the
-    read then uses that connection, so it sees what the test wrote. Pending changes are flushed
-    first, as the ORM's autoflush would. Listeners of `before_cursor_execute` on the engine are
-    told (with no SQLAlchemy connection), so statement counts stay true."""
+    read then uses that connection, so it sees what the test wrote; outside tests it sees committed
+    rows only (pending changes are flushed first, but another connection cannot see them — the
+    login check runs before anything is pending). Listeners of `before_cursor_execute` on the
+    engine are told (with no SQLAlchemy connection, and no after_cursor_execute follows), so the
+    tests' and benchmarks' statement counts stay true; a tracing tool that needs the connection
+    must skip these. `statement` must be built once (module level): its compiled form is kept by id."""
     session = db.session()
     if session.new or session.deleted or session.dirty:
         session.flush()

@@ -14,6 +14,7 @@ password. _keep_hash_memory_returnable() fixes the threshold at glibc's default 
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
 from contextlib import contextmanager
 
@@ -31,10 +32,12 @@ def _keep_hash_memory_returnable() -> None:
     """Set once per process: every allocation over 128 KiB mmapped, and unmapped when freed.
     Measured: a gunicorn worker (2 threads) after 200 logins and 3 minutes of pages held 19-57 MiB
     more without it (docs/performance.md, "Load test and worker memory")."""
+    if not sys.platform.startswith("linux"):
+        return  # macOS, Windows: memory is kept or not by other rules there
     try:
         ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
-    except (OSError, AttributeError):
-        pass  # not glibc (macOS has no mallopt): memory is kept or not by other rules there
+    except Exception:  # noqa: BLE001  (musl has no mallopt; a failed tuning must never stop the app)
+        pass
 
 
 _keep_hash_memory_returnable()

@@ -8,7 +8,6 @@ from sqlalchemy import bindparam, select
 from app.accounts.models import Role, User
 from app.cohorts.models import Cohort, cohort_trainers
 from app.db import read_rows
-from app.extensions import db
 from app.security import can_view_enrolment
 
 
@@ -44,13 +43,6 @@ def grades_every_cohort(user: User) -> bool:
 def cohort_ids_graded_by(user_id):
     """A subquery of the cohorts whose submissions a trainer grades; `user_id` may be a bindparam."""
     return select(cohort_trainers.c.cohort_id).where(cohort_trainers.c.user_id == user_id)
-
-
-def graded_cohort_ids(user: User):
-    """A subquery of the cohorts whose submissions the user grades (None: all, for admins)."""
-    if grades_every_cohort(user):
-        return None
-    return cohort_ids_graded_by(user.id)
 
 
 @functools.cache

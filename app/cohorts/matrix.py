@@ -40,15 +40,6 @@ class Learner(NamedTuple):
     last_completed_at: datetime | None = None  # the learner's latest stored item
 
 
-class Done(NamedTuple):
-    """One stored ProgressItem row (its time is in Learner.last_completed_at)."""
-
-    enrolment_id: int
-    item_type: str  # ItemType value
-    item_id: int
-    detail: str | None = None
-
-
 class Cell(NamedTuple):
 
     lessons_done: int
@@ -87,7 +78,7 @@ class Totals:
 
 
 def build_rows(columns: list[ModuleColumn], learners: list[Learner], done: Iterable[tuple]) -> list[Row]:
-    """`done`: Done rows, or any (enrolment id, item type, item id, detail) tuples."""
+    """`done`: (enrolment id, item type value, item id, detail) tuples, one per stored progress item."""
     by_enrolment: dict[int, tuple[set, dict, set, set]] = {}
     for enrolment_id, item_type, item_id, detail in done:
         items = by_enrolment.get(enrolment_id)

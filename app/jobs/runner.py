@@ -11,8 +11,12 @@ is written, and the jobs of one process still run one after another (on SQLite, 
 writer more).
 
 At interpreter exit (a worker restarted by gunicorn, Ctrl-C of `make run`) the runner finishes
-what is queued, for up to JOBS_DRAIN_SECONDS; what it cannot finish stays recoverable as every
-task's own records are (the mail outbox is swept by `flask mail deliver`, see docs/deployment.md)."""
+what is queued, for up to JOBS_DRAIN_SECONDS (20, below gunicorn's graceful_timeout of 30); what
+it cannot finish stays recoverable as every task's own records are (the mail outbox is swept by
+`flask mail deliver`, see docs/deployment.md). This runs from atexit, after the interpreter has
+stopped accepting new thread-pool work: a job that stores a file on S3 (boto3 uploads with a
+thread pool) fails there and is retried as that task retries (a prepared download by
+`exports cleanup`); with S3 in production, run the Redis queue."""
 from __future__ import annotations
 
 import atexit
@@ -29,7 +33,7 @@ class Runner:
         self.thread: threading.Thread | None = None
         self.unfinished = 0  # batches submitted and not yet run
         self.changed = threading.Condition()
-        atexit.register(self.drain, lambda: app.config.get("JOBS_DRAIN_SECONDS", 30))
+        atexit.register(self.drain, lambda: app.config.get("JOBS_DRAIN_SECONDS", 20))
 
     def submit(self, jobs: list) -> None:
         with self.changed:
@@ -42,13 +46,18 @@ class Runner:
 
     def _run(self) -> None:
         while (jobs := self.queue.get()) is not _STOP:
-            try:
-                with self.app.app_context():
-                    self.run_jobs(jobs)
-            finally:
-                with self.changed:
-                    self.unfinished -= 1
-                    self.changed.notify_all()
+            self._run_batch(jobs)
+
+    def _run_batch(self, jobs: list) -> None:
+        try:
+            with self.app.app_context():
+                self.run_jobs(jobs)  # logs each failing job and goes on
+        except Exception:  # the context itself (its teardown): the thread must live on
+            self.app.logger.exception("in-process jobs %r: the application context failed", jobs)
+        finally:
+            with self.changed:
+                self.unfinished -= 1
+                self.changed.notify_all()
 
     def wait_idle(self, timeout: float) -> bool:
         """True once every submitted job has run, False after `timeout` seconds (for tests)."""
@@ -56,8 +65,17 @@ class Runner:
             return self.changed.wait_for(lambda: self.unfinished == 0, timeout)
 
     def drain(self, seconds) -> None:
+        """At exit: lets the thread finish the queue for up to `seconds`; without a live thread
+        (it died with the interpreter's other threads), runs what is left here."""
         thread = self.thread
-        if thread is None or not thread.is_alive():
+        if thread is not None and thread.is_alive():
+            self.queue.put(_STOP)
+            thread.join(seconds() if callable(seconds) else seconds)
             return
-        self.queue.put(_STOP)
-        thread.join(seconds() if callable(seconds) else seconds)
+        while True:
+            try:
+                jobs = self.queue.get_nowait()
+            except queue.Empty:
+                return
+            if jobs is not _STOP:
+                self._run_batch(jobs)

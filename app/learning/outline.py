@@ -162,7 +162,9 @@ def _read_outlines(versions: dict[int, tuple]) -> dict[int, OutlineCourse]:
             course.lessons_by_id[lesson_id] = lesson
     for assignment_id, module_id, slug, position, title, settings, archived_at in db.session.execute(
             _ASSIGNMENT_ROWS, {"course_ids": list(courses)}):
-        module = modules[module_id]
+        module = modules.get(module_id)
+        if module is None:  # a module imported between the two reads (PostgreSQL reads committed rows per statement)
+            continue
         module.assignments.append(OutlineAssignment(assignment_id, module_id, slug, position, title, (settings or {}).get("due_days"),
                                                     archived_at, module))
     return courses

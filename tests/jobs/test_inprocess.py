@@ -179,3 +179,29 @@ def test_the_runner_goes_on_after_a_failing_job_and_keeps_the_order(tmp_path, re
 
 def test_the_test_client_leaves_jobs_to_the_test(app, client):
     assert "scc_jobs_runner" not in app.extensions  # TestConfig: JOBS_IN_PROCESS_THREAD off
+
+
+def test_the_runner_thread_outlives_a_broken_batch_and_exit_runs_what_is_left(app, caplog):
+    from app.jobs.runner import Runner
+
+    ran = []
+
+    def run_jobs(batch):
+        if batch == ["broken"]:
+            raise RuntimeError("the application context failed")
+        ran.extend(batch)
+
+    runner = Runner(app, run_jobs)
+    runner.submit(["broken"])
+    runner.submit(["a"])
+    assert runner.wait_idle(5) and ran == ["a"]
+    assert "the application context failed" in caplog.text
+    thread = runner.thread
+    runner.submit(["b"])
+    assert runner.wait_idle(5) and ran == ["a", "b"] and runner.thread is thread  # the same thread went on
+
+    stopped = Runner(app, run_jobs)  # at exit with no live thread (as after a fork): the queue runs here
+    stopped.queue.put(["c"])
+    stopped.unfinished = 1
+    stopped.drain(1)
+    assert ran == ["a", "b", "c"]
