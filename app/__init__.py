@@ -108,6 +108,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from app.observability import register_observability
 
     register_observability(app)
+    from app.extensions import check_limits_only_where_declared
+
+    check_limits_only_where_declared(app)  # last: every blueprint and its limits are registered
     return app
 
 

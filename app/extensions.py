@@ -18,6 +18,31 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+
+def check_limits_only_where_declared(app: Flask, limiter: Limiter = limiter) -> bool:
+    """Takes Flask-Limiter's before_request check out of `app` when nothing needs it; True if so.
+
+    That hook exists for default, application and blueprint limits, and this app declares none:
+    its limits are decorators on the views that need them (login, password reset and change,
+    certificate verification, the API), and Flask-Limiter's decorator checks its own view. For every
+    other page the hook only worked out that there is no limit — about 0.05 ms, half a bare Flask
+    request, on every page (docs/performance.md, "Signed-in floor"). Configure a default,
+    application or blueprint limit and the hook stays. If Flask-Limiter's internals read here
+    change, it stays too: the safe side is checking."""
+    manager = getattr(limiter, "limit_manager", None)
+    blueprint_limits = getattr(manager, "_blueprint_limits", None)
+    check = getattr(limiter, "_check_request_limit", None)
+    if manager is None or blueprint_limits is None or check is None:
+        return False
+    if manager.application_limits or manager.default_limits or any(blueprint_limits.values()):
+        return False
+    hooks = app.before_request_funcs.get(None, [])
+    kept = [hook for hook in hooks if hook != check]
+    if len(kept) == len(hooks):
+        return False
+    hooks[:] = kept
+    return True
+
 def bind_migrations(app: Flask) -> None:
     """Flask-Migrate, for `flask db …` and for tests that build a schema with `flask_migrate.upgrade()`.
 

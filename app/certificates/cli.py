@@ -32,7 +32,8 @@ def render_command(number: str, output: Path) -> None:
 @cli.command("credential")
 @click.argument("code")
 def credential_command(code: str) -> None:
-    """Print the Open Badges 3.0 credential (a signed JWT) of the certificate with verification CODE."""
+    """Print the Open Badges 3.0 credential (a signed JWT) of the certificate with verification CODE
+    (a code issued before 2026-12-06 may begin with "-": give it after "--")."""
     from app.certificates.models import Certificate
     from app.certificates.openbadges import credential_jwt
     from app.extensions import db

@@ -223,3 +223,18 @@ def test_a_certificate_issued_after_midnight_in_berlin_on_new_year_carries_the_n
         with app.test_request_context():
             again = reissue_certificate(certificate, admin, "Namensänderung")
     assert again.data["issued_on"] == "2028-01-01" and "-2028-" in again.number
+
+
+def test_verification_codes_never_begin_with_a_dash_or_underscore(monkeypatch):
+    """Such a code was read as an option by `flask certificates credential CODE` (a CI run failed
+    on one); the generator draws again."""
+    import secrets
+
+    from app.certificates.services import new_code
+
+    drawn = iter(["-vOptionLike", "_under", "Ab3-good_code"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda nbytes: next(drawn))
+    assert new_code() == "Ab3-good_code"
+    monkeypatch.undo()
+    codes = [new_code() for _ in range(2000)]
+    assert all(code[0].isalnum() and len(code) == 24 for code in codes) and len(set(codes)) == 2000
