@@ -48,13 +48,19 @@ def module_or_404(course: Course, slug: str) -> Module:
     abort(404)
 
 
+def _latest_open_enrolment(query):
+    """`query` narrowed to the user's most recent open enrolment in the course (bound per request:
+    user_id, course_id) — the one rule for both readers below."""
+    return (query.join(Cohort, Enrolment.cohort_id == Cohort.id)
+            .where(Enrolment.user_id == bindparam("user_id"), Cohort.course_id == bindparam("course_id"),
+                   Enrolment.status.in_(OPEN_STATUSES))
+            .order_by(Enrolment.enrolled_at.desc()).limit(1))
+
+
 # Built once (building it with its loader options per request cost about as much as running it).
-_ENROLMENT = (
-    select(Enrolment).join(Cohort)
-    .where(Enrolment.user_id == bindparam("user_id"), Cohort.course_id == bindparam("course_id"), Enrolment.status.in_(OPEN_STATUSES))
-    .order_by(Enrolment.enrolled_at.desc()).limit(1)
+_ENROLMENT = _latest_open_enrolment(select(Enrolment)).options(
     # the cohort and its release schedule are read on every page: in the same statement
-    .options(contains_eager(Enrolment.cohort).joinedload(Cohort.module_releases))
+    contains_eager(Enrolment.cohort).joinedload(Cohort.module_releases)
 )
 
 
@@ -84,11 +90,7 @@ class EnrolmentRow:
     cohort: CohortSchedule
 
 
-_LATEST_ENROLMENT = (
-    select(Enrolment.id).join(Cohort)
-    .where(Enrolment.user_id == bindparam("user_id"), Cohort.course_id == bindparam("course_id"), Enrolment.status.in_(OPEN_STATUSES))
-    .order_by(Enrolment.enrolled_at.desc()).limit(1).scalar_subquery()
-)
+_LATEST_ENROLMENT = _latest_open_enrolment(select(Enrolment.id)).scalar_subquery()
 _ENROLMENT_ROWS = (
     select(Enrolment.id, Cohort.id, Cohort.starts_on, Cohort.release_locks, ModuleRelease.module_id, ModuleRelease.opens_on)
     .join(Cohort, Enrolment.cohort_id == Cohort.id).outerjoin(ModuleRelease, ModuleRelease.cohort_id == Cohort.id)
