@@ -18,10 +18,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     Config.finalise(app)
 
     from app import models  # noqa: F401  (registers every model with the metadata)
+    from app.db import init_database
     from app.extensions import MigrationCommands, babel, csrf, db, limiter, login_manager
     from app.i18n import select_locale, select_timezone
 
-    db.init_app(app)
+    init_database(app)
     app.cli.add_command(MigrationCommands(app))  # `flask db …`: Flask-Migrate loaded when used
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
