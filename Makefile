@@ -8,6 +8,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 SYSTEM_TOOLS := chromium pdftoppm zbarimg
+# The suite runs on PostgreSQL too when this server answers (each test worker: its own database
+# with this name as prefix); point it elsewhere, or at nothing, to change that.
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/scc_test
+export TEST_DATABASE_URL
 
 .PHONY: run test setup test-sqlite test-postgres system-deps translations db demo bench bench-deps load clean
 
