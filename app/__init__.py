@@ -79,6 +79,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     # The kinds of prepared download (app.exports), each built by its own feature.
     from app.reporting import downloads as reporting_downloads
 
+    from app.assignments import downloads as assignment_downloads
     from app.certificates import downloads as certificate_downloads
     from app.cohorts import downloads as cohort_downloads
     from app.privacy import downloads as privacy_downloads
@@ -87,6 +88,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     privacy_downloads.subscribe()
     cohort_downloads.subscribe()
     certificate_downloads.subscribe()
+    assignment_downloads.subscribe()
 
     from app.errors import register_error_handlers
     from app.security import register_security

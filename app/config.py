@@ -136,6 +136,7 @@ class Config:
     EXPORT_IMMEDIATE_ROWS = int(os.environ.get("EXPORT_IMMEDIATE_ROWS", "2000"))  # XLSX/CSV rows
     EXPORT_IMMEDIATE_CERTIFICATES = int(os.environ.get("EXPORT_IMMEDIATE_CERTIFICATES", "50"))  # PDFs in a cohort ZIP
     EXPORT_IMMEDIATE_FILES = int(os.environ.get("EXPORT_IMMEDIATE_FILES", "20"))  # uploads in a data export ZIP
+    EXPORT_IMMEDIATE_SUBMISSION_FILES = int(os.environ.get("EXPORT_IMMEDIATE_SUBMISSION_FILES", "20"))  # uploads in a cohort's hand-ins ZIP
     EXPORT_RETENTION_HOURS = int(os.environ.get("EXPORT_RETENTION_HOURS", "72"))  # then `exports cleanup` deletes the file
     EXPORT_LEASE_SECONDS = int(os.environ.get("EXPORT_LEASE_SECONDS", "300"))  # a build silent this long may be taken over
     EXPORT_PROGRESS_EVERY = int(os.environ.get("EXPORT_PROGRESS_EVERY", "200"))  # rows between progress commits

@@ -5,16 +5,16 @@ import csv
 import functools
 import io
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
+from typing import IO, Callable
 
 from sqlalchemy import String, bindparam, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import Role, User
 from app.assignments.access import cohort_ids_graded_by, grades_every_cohort
-from app.assignments.models import WAITING, Submission, SubmissionStatus, SubmissionVersion
+from app.assignments.models import WAITING, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
 from app.files import FileStore
 from app.catalogue.models import Assignment, Module
 from app.cohorts.models import Cohort, Enrolment
@@ -177,18 +177,33 @@ def _safe(name: str) -> str:
     return name[:120] or "datei"
 
 
-def cohort_submissions_zip(cohort: Cohort, assignment: Assignment, store: FileStore):
-    """A temporary file holding a ZIP of every handed-in version of this assignment in the cohort:
-    `<Name> (<id>)/version-<n>/text.md` and the files, plus `uebersicht.csv`."""
+def _cohort_submissions(cohort: Cohort, assignment: Assignment):
+    return (select(Submission).join(Enrolment, Submission.enrolment_id == Enrolment.id)
+            .where(Enrolment.cohort_id == cohort.id, Submission.assignment_id == assignment.id))
+
+
+def cohort_submission_file_count(cohort: Cohort, assignment: Assignment) -> int:
+    """The number of uploaded files the cohort's ZIP will hold (the choice: at once or prepared)."""
+    submissions = _cohort_submissions(cohort, assignment).with_only_columns(Submission.id).scalar_subquery()
+    return db.session.scalar(
+        select(func.count(SubmissionFile.id)).join(SubmissionVersion, SubmissionFile.version_id == SubmissionVersion.id)
+        .where(SubmissionVersion.submission_id.in_(submissions))) or 0
+
+
+def write_cohort_submissions_zip(cohort: Cohort, assignment: Assignment, store: FileStore, out: IO[bytes],
+                                 progress: Callable[[int, int], None] | None = None) -> None:
+    """Writes into `out` a ZIP of every handed-in version of this assignment in the cohort:
+    `<Name> (<id>)/version-<n>/text.md` and the files, plus `uebersicht.csv`. Calls
+    progress(files copied, files in all) after each file."""
     submissions = db.session.scalars(
-        select(Submission).join(Enrolment, Submission.enrolment_id == Enrolment.id)
-        .where(Enrolment.cohort_id == cohort.id, Submission.assignment_id == assignment.id)
+        _cohort_submissions(cohort, assignment)
         .options(selectinload(Submission.enrolment).selectinload(Enrolment.user),
                  selectinload(Submission.versions).selectinload(SubmissionVersion.files),
                  selectinload(Submission.versions).selectinload(SubmissionVersion.gradings))
     ).all()
     submissions = sorted(submissions, key=lambda s: (s.enrolment.user.name.lower(), s.id))
-    out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+    total = sum(len(version.files) for submission in submissions for version in submission.versions)
+    copied = 0
     overview = io.StringIO()
     writer = csv.writer(overview, delimiter=";")
     writer.writerow(["Name", "E-Mail", "Version", "Abgegeben (UTC)", "Verspätet", "Status", "Punkte", "Dateien"])
@@ -212,6 +227,9 @@ def cohort_submissions_zip(cohort: Cohort, assignment: Assignment, store: FileSt
                     with store.open(row.storage_key) as source, archive.open(f"{base}/{name}", "w") as target:
                         while chunk := source.read(1024 * 1024):
                             target.write(chunk)
+                    copied += 1
+                    if progress is not None:
+                        progress(copied, total)
                 grading = version.latest_grading
                 writer.writerow([
                     user.name, user.email, version.number, version.submitted_at.strftime("%Y-%m-%d %H:%M"),
@@ -220,5 +238,3 @@ def cohort_submissions_zip(cohort: Cohort, assignment: Assignment, store: FileSt
                     f"{grading.points:g}" if grading else "", len(version.files),
                 ])
         archive.writestr("uebersicht.csv", "\ufeff" + overview.getvalue())
-    out.seek(0)
-    return out

@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app import navigation
-from app.assignments import queries, services
+from app.assignments import downloads, queries, services
 from app.assignments.access import can_download_file, can_grade, can_grade_cohort, graded_cohorts
 from app.assignments.forms import FilterSelect, SubmissionForm, grading_form_class
 from app.assignments.models import Decision, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
@@ -23,6 +23,7 @@ from app.catalogue.models import Assignment
 from app.cohorts.models import Cohort
 from app.db import begin_writes
 from app.errors import DomainError
+from app.exports.routes import offer
 from app.extensions import db
 from app.learning.access import course_or_404, locked_reason, module_or_404, require_access
 from app.progress.services import enrolment_state
@@ -295,13 +296,13 @@ def _prefill(form, submission: Submission) -> None:
         form.comment.data = previous.comment
 
 
-@bp.get("/bewertung/kohorten/<int:cohort_id>/aufgaben/<int:assignment_id>/abgaben.zip")
+@bp.route("/bewertung/kohorten/<int:cohort_id>/aufgaben/<int:assignment_id>/abgaben.zip", methods=["GET", "POST"])
 @login_required
 def cohort_zip(cohort_id: int, assignment_id: int):
     cohort = db.get_or_404(Cohort, cohort_id)
     assignment = db.get_or_404(Assignment, assignment_id)
     if not can_grade_cohort(current_user, cohort) or assignment.module.course_id != cohort.course_id:
         abort(404)
-    archive = queries.cohort_submissions_zip(cohort, assignment, get_store())
-    name = f"abgaben-{cohort.id}-{assignment.module.slug}-{assignment.slug}.zip"
-    return send_file(archive, mimetype="application/zip", as_attachment=True, download_name=name, max_age=0)
+    # a few files are copied at once; a large ZIP is prepared in the background
+    return offer(downloads.KIND, {"cohort_id": cohort.id, "assignment_id": assignment.id}, downloads.title(cohort, assignment),
+                 estimate=queries.cohort_submission_file_count(cohort, assignment))

@@ -3,6 +3,7 @@ interface (store.py) so that the backends can use its helpers without importing 
 from __future__ import annotations
 
 import os
+import threading
 
 from flask import current_app
 
@@ -30,9 +31,12 @@ _SETTINGS = ("FILE_STORAGE_URL", "FILE_STORAGE_DIR", "FILE_STORAGE_S3_ENDPOINT",
              "FILE_STORAGE_S3_ACCESS_KEY", "FILE_STORAGE_S3_SECRET_KEY", "FILE_STORAGE_S3_ADDRESSING")
 
 
+_BUILDING = threading.Lock()
+
+
 def get_store() -> FileStore:
     """The configured store. An S3 client is expensive to build, so one store is kept per set of
-    settings (tests change them per test)."""
+    settings (tests change them per test), built once even when a worker's threads ask at once."""
     config = current_app.config
     if not config.get("FILE_STORAGE_DIR"):
         config["FILE_STORAGE_DIR"] = os.path.join(current_app.instance_path, "files")
@@ -40,5 +44,10 @@ def get_store() -> FileStore:
     stores = current_app.extensions.setdefault("file_stores", {})
     store = stores.get(identity)
     if store is None:
-        store = stores[identity] = open_store(config.get("FILE_STORAGE_URL"), config)
+        # Without the lock, a gunicorn worker's two threads both built one on their first requests
+        # (a slow first /healthz, retried by the load balancer): two boto3 clients, 13 MiB more.
+        with _BUILDING:
+            store = stores.get(identity)
+            if store is None:
+                store = stores[identity] = open_store(config.get("FILE_STORAGE_URL"), config)
     return store

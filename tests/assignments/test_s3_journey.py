@@ -10,11 +10,17 @@ import pytest
 from sqlalchemy import select
 
 from app.assignments.models import Submission, SubmissionFile
-from app.files import get_store
+from app.files import get_store, s3
 from tests.assignments.conftest import browser_for, pdf_bytes, stored_files, upload
 from tests.conftest import free_port
+from tests.s3server import MotoServer
 
+MB = 1024 * 1024
 BIG_PDF = pdf_bytes() + b"%" + b"x" * (900 * 1024) + b"\n%%EOF\n"
+
+
+def pdf_of(size: int) -> bytes:
+    return (pdf_bytes() + b"%" + b"x" * size)[:size]
 
 
 @pytest.fixture()
@@ -76,6 +82,63 @@ def test_when_the_object_store_fails_nothing_is_recorded_and_the_text_is_kept(ap
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "„bericht.pdf“ konnte gerade nicht gespeichert werden, weil der Dateispeicher nicht erreichbar ist." in page
+    assert db.session.scalar(select(SubmissionFile)) is None
+    submission = db.session.scalar(select(Submission).where(Submission.enrolment_id == learner.id))
+    assert submission.draft_text == "Mein Entwurf bleibt"
+
+
+def test_a_large_upload_goes_from_a_file_on_disk_to_s3_in_pieces_of_one_part(app, logged_in, learner, db, s3_store,
+                                                                                assignment, monkeypatch):
+    """Werkzeug spools the uploaded file to a temporary file, and the store reads it from there
+    a part at a time — the worker never holds the whole upload (bench/upload_memory.py measures
+    what that means for a 100 MB file)."""
+    assignment.settings = {**assignment.settings, "max_file_mb": 16}
+    db.session.flush()
+    seen = {"on disk": None, "largest": 0}
+    read = s3._UploadReader.read
+
+    def recording_read(self, size=-1):
+        # Werkzeug's SpooledTemporaryFile: rolled over to a file on disk past 500 KB
+        seen["on disk"] = getattr(self.stream, "_rolled", False)
+        seen["largest"] = max(seen["largest"], size)
+        return read(self, size)
+
+    monkeypatch.setattr(s3._UploadReader, "read", recording_read)
+    content = pdf_of(12 * MB)
+    assert upload(logged_in, "", files=[("gross.pdf", content)]).status_code == 302
+    assert 0 < seen["largest"] <= s3.PART_SIZE
+    assert seen["on disk"] is True  # read from a temporary file, not from the upload held in memory
+    row = db.session.scalar(select(SubmissionFile))
+    assert row.size == len(content) and row.sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_when_the_object_store_dies_mid_upload_nothing_is_recorded_and_the_text_is_kept(app, logged_in, learner, db,
+                                                                                       assignment, monkeypatch):
+    """The store goes away after the first part of a multipart upload: the learner reads the
+    same message as for a store that was never there, no row is written, the draft text stays."""
+    assignment.settings = {**assignment.settings, "max_file_mb": 16}
+    db.session.flush()
+    server = MotoServer().start()
+    try:
+        settings = server.settings(server.new_bucket())
+        for name, value in settings.items():
+            monkeypatch.setitem(app.config, name, value)
+        read = s3._UploadReader.read
+
+        def read_then_stop(self, size=-1):
+            if self.size >= s3.PART_SIZE and server.process is not None:
+                server.stop()  # the first part is on its way; the store dies now
+            return read(self, size)
+
+        monkeypatch.setattr(s3._UploadReader, "read", read_then_stop)
+        response = upload(logged_in, "Mein Entwurf bleibt", files=[("bericht.pdf", pdf_of(12 * MB))])
+        assert server.process is None  # it really went down mid-upload
+    finally:
+        server.stop()
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "„bericht.pdf“ konnte gerade nicht gespeichert werden, weil der Dateispeicher nicht erreichbar ist." in page
+    assert "Ihr Text ist gespeichert" in page and "Mein Entwurf bleibt" in page
     assert db.session.scalar(select(SubmissionFile)) is None
     submission = db.session.scalar(select(Submission).where(Submission.enrolment_id == learner.id))
     assert submission.draft_text == "Mein Entwurf bleibt"

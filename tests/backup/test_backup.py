@@ -87,3 +87,38 @@ def test_backup_refuses_a_non_empty_folder(backup_app, tmp_path):
     (tmp_path / "voll" / "x").write_text("x")
     result = app.test_cli_runner().invoke(args=["backup", "create", str(tmp_path / "voll")])
     assert result.exit_code != 0 and "is not empty" in result.output
+
+
+def test_a_backup_of_the_local_directory_restores_into_s3(request, tmp_path, s3_server):
+    """docs/deployment.md: "a backup of one restores into the other" — taken with the files in a
+    directory, restored on an installation whose files are in a bucket."""
+    url = fresh_database(tmp_path, f"backup_move_{worker_id(request)}")
+    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings.update(SQLALCHEMY_DATABASE_URI=url, FILE_STORAGE_DIR=str(tmp_path / "files"))
+    app = create_app(settings)
+    with app.app_context():
+        db.create_all()
+        try:
+            local = get_store()
+            db.session.add(User(email="lena@example.net", name="Lena", role=Role.LEARNER))
+            db.session.commit()
+            kept = [local.save(io.BytesIO(f"Abgabe {n}".encode())) for n in range(3)]
+            runner = app.test_cli_runner()
+            result = runner.invoke(args=["backup", "create", str(tmp_path / "backup")])
+            assert result.exit_code == 0, result.output
+
+            app.config.update(s3_server.settings(s3_server.new_bucket()))  # the new installation: files in S3
+            bucket = get_store()
+            assert type(bucket).__name__ == "S3FileStore" and list(bucket.keys()) == []
+            bucket.save(io.BytesIO(b"nicht im Backup"))  # the restore removes what the backup does not know
+            db.session.execute(User.__table__.delete())
+            db.session.commit()
+
+            result = runner.invoke(args=["backup", "restore", str(tmp_path / "backup"), "--yes"])
+            assert result.exit_code == 0, result.output
+            assert users() == ["lena@example.net"]
+            assert contents(bucket) == {stored.key: f"Abgabe {n}".encode() for n, stored in enumerate(kept)}
+            assert all(bucket.checksum(stored.key) == stored.sha256 for stored in kept)
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -174,3 +174,14 @@ def test_every_bench_module_imports(name):
     import importlib
 
     importlib.import_module(f"bench.{name}")
+
+
+def test_upload_memory_bench_runs_end_to_end_with_a_small_file():
+    """bench/upload_memory.py (sign in, upload through the form, download, the worker's RSS), on
+    the local directory with 3 MB — that it still measures; the 150 MiB bound is the bench's own
+    `--check`, not a timed test."""
+    from bench import upload_memory
+
+    figures = upload_memory.measure("local", 3, None)
+    assert 0 < figures["before"] <= figures["upload peak"]
+    assert figures["download peak"] > 0 and figures["upload MB/s"] > 0 and figures["download MB/s"] > 0

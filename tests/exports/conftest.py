@@ -20,7 +20,7 @@ def file_store(app, tmp_path, monkeypatch):
 @pytest.fixture()
 def queued(app, monkeypatch):
     """Every export goes through the queue, however small."""
-    for name in ("EXPORT_IMMEDIATE_ROWS", "EXPORT_IMMEDIATE_CERTIFICATES", "EXPORT_IMMEDIATE_FILES"):
+    for name in ("EXPORT_IMMEDIATE_ROWS", "EXPORT_IMMEDIATE_CERTIFICATES", "EXPORT_IMMEDIATE_FILES", "EXPORT_IMMEDIATE_SUBMISSION_FILES"):
         monkeypatch.setitem(app.config, name, 0)
 
 

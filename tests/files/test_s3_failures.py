@@ -76,7 +76,7 @@ def test_a_server_that_is_not_there():
 
 
 class _StopsTheServer(Upload):
-    """An upload during which the object store goes away (after the first 8 MB part was read)."""
+    """An upload during which the object store goes away (after the first parts were read)."""
 
     def __init__(self, server: MotoServer, size: int):
         super().__init__(size)

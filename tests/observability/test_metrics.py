@@ -123,3 +123,36 @@ def test_scrape_time_gauges_cost_a_fixed_number_of_statements(app, client, db, m
     key = ("scc_certificates", (("kind", "zertifikat"), ("status", CertificateStatus.VALID.value)))
     assert after[key] == before.get(key, 0.0) + 2
     assert statements_after == statements_before == 2
+
+
+def test_pool_gauges_appear_on_a_pooled_engine_and_count_a_held_connection(request, tmp_path):
+    """The shared test app runs each test on one connection in a rolled-back transaction, so an
+    app of its own here, with a QueuePool of 3 (as on PostgreSQL in production): the pool's
+    series are in the scrape and follow a connection taken and given back."""
+    from sqlalchemy.pool import QueuePool
+
+    from app import create_app
+    from app.config import TestConfig
+    from app.extensions import db
+    from tests.conftest import worker_id
+    from tests.databases import fresh_database
+
+    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings.update(SQLALCHEMY_DATABASE_URI=fresh_database(tmp_path, f"metrics_pool_{worker_id(request)}"),
+                    SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 3, "max_overflow": 2})
+    app = create_app(settings)
+    with app.app_context():
+        db.create_all()
+        try:
+            assert isinstance(db.engine.pool, QueuePool)
+            client = app.test_client()
+            before = parse(client.get("/metrics"))
+            assert before[("scc_db_pool_size", ())] == 3
+            assert before[("scc_db_pool_overflow", ())] == 0
+            with db.engine.connect():  # one connection in use while Prometheus scrapes
+                during = parse(client.get("/metrics"))
+            assert during[("scc_db_pool_checked_out", ())] == before[("scc_db_pool_checked_out", ())] + 1
+            assert parse(client.get("/metrics"))[("scc_db_pool_checked_out", ())] == before[("scc_db_pool_checked_out", ())]
+        finally:
+            db.session.remove()
+            db.engine.dispose()
