@@ -8,6 +8,8 @@ import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import String, bindparam, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased, selectinload
@@ -93,6 +95,22 @@ def grading_queue(user: User, filters: QueueFilter, limit: int = 500) -> list[Su
     return list(db.session.scalars(statement, {**_params(user, filters), "limit": limit}))
 
 
+class QueueRow(NamedTuple):
+    """A row of the grading queue page, in the order of `_queue_rows_select`'s columns. A named tuple
+    rather than SQLAlchemy's Row: the template reads a dozen fields per row, and a Row's attribute
+    lookup is Python code (about 0.5 µs, ten times a named tuple's; issue 17)."""
+    id: int
+    submitted_at: datetime | None
+    status: str
+    learner_name: str
+    assignment_title: str
+    module_title: str
+    cohort_name: str
+    reviewer_name: str | None
+    version_number: int | None
+    late: bool | None
+
+
 @functools.cache
 def _queue_rows_select():
     """The columns and joins of the queue's rows, built once per process: building them per
@@ -119,11 +137,11 @@ def _queue_rows_statement(*shape):
     return _where(_queue_rows_select(), *shape).order_by(Submission.submitted_at, Submission.id).limit(bindparam("limit"))
 
 
-def queue_rows(user: User, filters: QueueFilter, limit: int = 500) -> list:
+def queue_rows(user: User, filters: QueueFilter, limit: int = 500) -> list[QueueRow]:
     """The grading queue page's rows: `grading_queue` as plain rows of the columns the table shows,
     in one statement (issue 17: it was eight, and building the objects cost half the page)."""
     statement = _queue_rows_statement(*_shape(user, filters))
-    return read_rows(statement, {**_params(user, filters), "limit": limit}).all()
+    return list(map(QueueRow._make, read_rows(statement, {**_params(user, filters), "limit": limit})))
 
 
 @functools.cache

@@ -194,6 +194,10 @@ def _filter_texts(locale: str) -> SimpleNamespace:
     )
 
 
+# each status's CSS class (status-in-review): a dict lookup per row instead of Jinja's replace filter
+_STATUS_CLASSES = {s.value: s.value.replace("_", "-") for s in SubmissionStatus}
+
+
 @functools.lru_cache(maxsize=16)
 def _grade_url_prefix(script_root: str) -> str:
     """The link to each hand-in is this prefix and its id: one url_for per script root instead of one per row."""
@@ -220,7 +224,7 @@ def queue():
     selected_cohort = next((c for c in cohorts if c.id == filters.cohort_id), None)
     return render_template(
         "assignments/queue.html", form=form, submissions=queries.queue_rows(current_user, filters), filters=filters,
-        status_labels=texts.status_labels, grade_url_prefix=_grade_url_prefix(request.script_root),
+        status_labels=texts.status_labels, status_classes=_STATUS_CLASSES, grade_url_prefix=_grade_url_prefix(request.script_root),
         selected_cohort=selected_cohort, cohort_assignments=queries.assignments_of(selected_cohort) if selected_cohort else [],
     )
 
