@@ -14,15 +14,14 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from app.cohorts import downloads, matrix
-from app.cohorts.access import cohort_or_404
+from app.cohorts.access import cohort_or_404, cohort_row_or_404
 from app.cohorts.downloads import INACTIVE_DAYS
-from app.cohorts.models import Cohort
 from app.cohorts.routes import STAFF, bp, status_labels
 from app.exports.routes import offer
 from app.security import role_required
 
 
-def _matrix(cohort: Cohort):
+def _matrix(cohort):
     return downloads.matrix_view(cohort, request.args)
 
 
@@ -73,7 +72,7 @@ def _cells_html(rows: list[matrix.Row], words: SimpleNamespace) -> dict[tuple, M
     return rows_of_cells
 
 
-def _links(cohort: Cohort, sort: str, descending: bool, only_inactive: bool, status: str, only_waiting: bool) -> SimpleNamespace:
+def _links(cohort_id: int, sort: str, descending: bool, only_inactive: bool, status: str, only_waiting: bool) -> SimpleNamespace:
     """The sort links of the table's head and the two export links, keeping the page's filters: one
     url_for per endpoint and the query strings joined on, as url_for encodes them (Werkzeug: the
     arguments in the order given, None left out, the same safe characters), instead of seven url_for
@@ -84,19 +83,19 @@ def _links(cohort: Cohort, sort: str, descending: bool, only_inactive: bool, sta
         arguments = {"sort": sort_key, "order": order, **kept}
         return "?" + urlencode([(k, v) for k, v in arguments.items() if v is not None], safe="!$'()*,/:;?@")
 
-    page, export_query = url_for("cohorts.progress", cohort_id=cohort.id), query(sort, "desc" if descending else "asc")
+    page, export_query = url_for("cohorts.progress", cohort_id=cohort_id), query(sort, "desc" if descending else "asc")
     return SimpleNamespace(
         # the active column's link turns the order round; every other column's starts ascending
         sort={key: page + query(key, "desc" if key == sort and not descending else "asc") for key in matrix.SORT_KEYS},
-        xlsx=url_for("cohorts.export_xlsx", cohort_id=cohort.id) + export_query,
-        csv=url_for("cohorts.export_csv", cohort_id=cohort.id) + export_query,
+        xlsx=url_for("cohorts.export_xlsx", cohort_id=cohort_id) + export_query,
+        csv=url_for("cohorts.export_csv", cohort_id=cohort_id) + export_query,
     )
 
 
 @bp.get("/kohorten/<int:cohort_id>/matrix")
 @role_required(*STAFF)
 def progress(cohort_id: int):
-    cohort = cohort_or_404(current_user, cohort_id)
+    cohort = cohort_row_or_404(current_user, cohort_id)  # id, name, course_id, course_completion
     columns, rows, shown, now, sort, descending, only_inactive = _matrix(cohort)
     from app.sessions.attendance import minimum_attendance
     from app.sessions.queries import cohort_attendance
@@ -109,10 +108,10 @@ def progress(cohort_id: int):
         # inactive: last activity at least INACTIVE_DAYS ago (matrix.filter_rows), one comparison per row
         inactive_days=INACTIVE_DAYS, inactive_before=now - timedelta(days=INACTIVE_DAYS), status_labels=texts.status_labels, status=status, only_waiting=only_waiting,
         select_label=texts.select_label, module_label=texts.module_label, cells_html=_cells_html(shown, texts.cell_words),
-        links=_links(cohort, sort, descending, only_inactive, status, only_waiting),
+        links=_links(cohort.id, sort, descending, only_inactive, status, only_waiting),
         # every learner of the cohort is in `rows` (filters apply to `shown`): their ids, without a query
         attendance=cohort_attendance(cohort, now, [row.learner.enrolment_id for row in rows]),
-        min_attendance=minimum_attendance(cohort.course.completion),
+        min_attendance=minimum_attendance(cohort.course_completion),
     )
 
 
