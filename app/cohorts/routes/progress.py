@@ -77,16 +77,17 @@ def _links(cohort_id: int, sort: str, descending: bool, only_inactive: bool, sta
     url_for per endpoint and the query strings joined on, as url_for encodes them (Werkzeug: the
     arguments in the order given, None left out, the same safe characters), instead of seven url_for
     and five macro calls per view (issue 17)."""
-    kept = {"filter": "inactive" if only_inactive else None, "status": status or None, "waiting": 1 if only_waiting else None}
+    def query(*arguments: tuple[str, object]) -> str:
+        return urlencode([(k, v) for k, v in arguments if v is not None], safe="!$'()*,/:;?@")
 
-    def query(sort_key: str, order: str) -> str:
-        arguments = {"sort": sort_key, "order": order, **kept}
-        return "?" + urlencode([(k, v) for k, v in arguments.items() if v is not None], safe="!$'()*,/:;?@")
-
-    page, export_query = url_for("cohorts.progress", cohort_id=cohort_id), query(sort, "desc" if descending else "asc")
+    kept = query(("filter", "inactive" if only_inactive else None), ("status", status or None), ("waiting", 1 if only_waiting else None))
+    kept = "&" + kept if kept else ""
+    page = url_for("cohorts.progress", cohort_id=cohort_id)
+    export_query = "?" + query(("sort", sort), ("order", "desc" if descending else "asc")) + kept
     return SimpleNamespace(
-        # the active column's link turns the order round; every other column's starts ascending
-        sort={key: page + query(key, "desc" if key == sort and not descending else "asc") for key in matrix.SORT_KEYS},
+        # the sort keys and orders are plain words (nothing to encode); the active column's link turns
+        # the order round, every other column's starts ascending
+        sort={key: f"{page}?sort={key}&order={'desc' if key == sort and not descending else 'asc'}{kept}" for key in matrix.SORT_KEYS},
         xlsx=url_for("cohorts.export_xlsx", cohort_id=cohort_id) + export_query,
         csv=url_for("cohorts.export_csv", cohort_id=cohort_id) + export_query,
     )
