@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from app import navigation
 from app.assignments import queries, services
-from app.assignments.access import can_download_file, can_grade, can_grade_cohort, graded_cohorts
+from app.assignments.access import can_download_file, can_grade, can_grade_cohort
 from app.assignments.forms import FilterSelect, SubmissionForm, grading_form_class
 from app.assignments.models import Decision, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
 from app.files import StorageUnavailable, get_store
@@ -209,10 +209,9 @@ def _grade_url_prefix(script_root: str) -> str:
 def queue():
     _require_grader()
     filters = _filters()
-    cohorts = graded_cohorts(current_user)
+    cohorts, modules = queries.filter_choices(current_user)
     if filters.cohort_id and filters.cohort_id not in {c.id for c in cohorts}:
         abort(404)
-    modules = queries.modules_of(cohorts)
     texts = _filter_texts(str(get_locale()))
     form = SimpleNamespace(
         cohort=FilterSelect("cohort", texts.cohort, [("", texts.all_cohorts)] + [(str(c.id), c.name) for c in cohorts],
