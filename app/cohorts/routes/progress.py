@@ -28,7 +28,7 @@ def _matrix(cohort):
 @functools.lru_cache(maxsize=16)
 def _texts(locale: str) -> SimpleNamespace:
     """The page's labels that do not depend on the cohort, in one language (translations do not change
-    while a process runs): eight gettext calls per view otherwise (issue 17)."""
+    while a process runs): about twenty gettext calls per view otherwise (issue 17)."""
     return SimpleNamespace(
         status_labels=status_labels(),
         # formatted in the template as _() would format them (Markup: the translation is trusted, the
@@ -106,8 +106,9 @@ def progress(cohort_id: int):
     return render_template(
         "cohorts/matrix.html", cohort=cohort, columns=columns, rows=shown, totals=matrix.totals(shown, columns, now, INACTIVE_DAYS),
         all_count=len(rows), now=now, sort=sort, descending=descending, only_inactive=only_inactive,
-        # inactive: last activity at least INACTIVE_DAYS ago (matrix.filter_rows), one comparison per row
-        inactive_days=INACTIVE_DAYS, inactive_before=now - timedelta(days=INACTIVE_DAYS), status_labels=texts.status_labels, status=status, only_waiting=only_waiting,
+        status_labels=texts.status_labels, status=status, only_waiting=only_waiting, inactive_days=INACTIVE_DAYS,
+        # inactive: last activity at least INACTIVE_DAYS ago (as matrix.filter_rows), one comparison per row
+        inactive_before=now - timedelta(days=INACTIVE_DAYS),
         select_label=texts.select_label, module_label=texts.module_label, cells_html=_cells_html(shown, texts.cell_words),
         links=_links(cohort.id, sort, descending, only_inactive, status, only_waiting),
         # every learner of the cohort is in `rows` (filters apply to `shown`): their ids, without a query
