@@ -1,13 +1,10 @@
 """Who may see and grade submissions. Views ask these; templates get booleans."""
 from __future__ import annotations
 
-import functools
-
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from app.accounts.models import Role, User
 from app.cohorts.models import Cohort, cohort_trainers
-from app.db import read_rows
 from app.security import can_view_enrolment
 
 
@@ -43,16 +40,3 @@ def grades_every_cohort(user: User) -> bool:
 def cohort_ids_graded_by(user_id):
     """A subquery of the cohorts whose submissions a trainer grades; `user_id` may be a bindparam."""
     return select(cohort_trainers.c.cohort_id).where(cohort_trainers.c.user_id == user_id)
-
-
-@functools.cache
-def _graded_cohorts_statement(every: bool):
-    """Built once per process (for admins, and with the trainer's id bound per request)."""
-    query = select(Cohort.id, Cohort.name, Cohort.course_id).order_by(Cohort.starts_on.desc(), Cohort.name)
-    return query if every else query.where(Cohort.id.in_(cohort_ids_graded_by(bindparam("user_id"))))
-
-
-def graded_cohorts(user: User) -> list:
-    """Id, name and course of the cohorts the user grades, as rows (the queue's filter shows them)."""
-    every = grades_every_cohort(user)
-    return read_rows(_graded_cohorts_statement(every), {} if every else {"user_id": user.id}).all()

@@ -7,9 +7,10 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from typing import IO, Callable
+from datetime import datetime
+from typing import IO, Callable, NamedTuple
 
-from sqlalchemy import String, bindparam, func, or_, select, type_coerce
+from sqlalchemy import String, bindparam, func, literal, null, or_, select, type_coerce, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import Role, User
@@ -93,6 +94,22 @@ def grading_queue(user: User, filters: QueueFilter, limit: int = 500) -> list[Su
     return list(db.session.scalars(statement, {**_params(user, filters), "limit": limit}))
 
 
+class QueueRow(NamedTuple):
+    """A row of the grading queue page, in the order of `_queue_rows_select`'s columns. A named tuple
+    rather than SQLAlchemy's Row: the template reads a dozen fields per row, and a Row's attribute
+    lookup is Python code (about 0.5 µs, ten times a named tuple's; issue 17)."""
+    id: int
+    submitted_at: datetime | None
+    status: str
+    learner_name: str
+    assignment_title: str
+    module_title: str
+    cohort_name: str
+    reviewer_name: str | None
+    version_number: int | None
+    late: bool | None
+
+
 @functools.cache
 def _queue_rows_select():
     """The columns and joins of the queue's rows, built once per process: building them per
@@ -119,11 +136,11 @@ def _queue_rows_statement(*shape):
     return _where(_queue_rows_select(), *shape).order_by(Submission.submitted_at, Submission.id).limit(bindparam("limit"))
 
 
-def queue_rows(user: User, filters: QueueFilter, limit: int = 500) -> list:
+def queue_rows(user: User, filters: QueueFilter, limit: int = 500) -> list[QueueRow]:
     """The grading queue page's rows: `grading_queue` as plain rows of the columns the table shows,
     in one statement (issue 17: it was eight, and building the objects cost half the page)."""
     statement = _queue_rows_statement(*_shape(user, filters))
-    return read_rows(statement, {**_params(user, filters), "limit": limit}).all()
+    return list(map(QueueRow._make, read_rows(statement, {**_params(user, filters), "limit": limit})))
 
 
 @functools.cache
@@ -148,19 +165,46 @@ def next_in_queue(user: User, filters: QueueFilter, after: Submission) -> Submis
     return next((s for s in grading_queue(user, waiting) if s.id != after.id), None)
 
 
+class FilterCohort(NamedTuple):
+    id: int
+    name: str
+    course_id: int
+
+
+class FilterModule(NamedTuple):
+    id: int
+    title: str
+
+
 @functools.cache
-def _modules_of_statement():
-    return (select(Module.id, Module.title)
-            .where(Module.course_id.in_(bindparam("course_ids", expanding=True)), Module.archived_at.is_(None), Module.assignments.any())
-            .order_by(Module.course_id, Module.position))
+def _filter_choices_statement(every_cohort: bool):
+    """The cohorts the user grades (newest first) and the modules with assignments of their courses
+    (by course and position), as one union told apart by `kind`: one read per view instead of two
+    (issue 17). Built once per process; for a trainer, the user's id is bound per request."""
+    def graded(query):
+        return query if every_cohort else query.where(Cohort.id.in_(cohort_ids_graded_by(bindparam("user_id"))))
+
+    cohorts = graded(select(literal("cohort").label("kind"), Cohort.id.label("id"), Cohort.name.label("label"),
+                            Cohort.course_id.label("course_id"), Cohort.starts_on.label("starts_on"),
+                            Cohort.name.label("cohort_name"), null().label("position")))
+    modules = select(literal("module"), Module.id, Module.title, Module.course_id, null(), null(), Module.position).where(
+        Module.course_id.in_(graded(select(Cohort.course_id))), Module.archived_at.is_(None), Module.assignments.any())
+    choices = union_all(cohorts, modules).subquery()
+    return select(choices.c.kind, choices.c.id, choices.c.label, choices.c.course_id).order_by(
+        choices.c.kind, choices.c.starts_on.desc(), choices.c.cohort_name, choices.c.course_id, choices.c.position)
 
 
-def modules_of(cohorts) -> list:
-    """Id and title of the modules with assignments in the cohorts' courses (rows: the filter shows them)."""
-    course_ids = {c.course_id for c in cohorts}
-    if not course_ids:
-        return []
-    return read_rows(_modules_of_statement(), {"course_ids": sorted(course_ids)}).all()
+def filter_choices(user: User) -> tuple[list[FilterCohort], list[FilterModule]]:
+    """What the queue's filter offers: the cohorts the user grades, and the modules with assignments
+    in those cohorts' courses."""
+    every = grades_every_cohort(user)
+    cohorts, modules = [], []
+    for kind, id_, label, course_id in read_rows(_filter_choices_statement(every), {} if every else {"user_id": user.id}):
+        if kind == "cohort":
+            cohorts.append(FilterCohort(id_, label, course_id))
+        else:
+            modules.append(FilterModule(id_, label))
+    return cohorts, modules
 
 
 def assignments_of(cohort: Cohort) -> list[Assignment]:

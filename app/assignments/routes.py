@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from app import navigation
 from app.assignments import downloads, queries, services
-from app.assignments.access import can_download_file, can_grade, can_grade_cohort, graded_cohorts
+from app.assignments.access import can_download_file, can_grade, can_grade_cohort
 from app.assignments.forms import FilterSelect, SubmissionForm, grading_form_class
 from app.assignments.models import Decision, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
 from app.files import StorageUnavailable, get_store
@@ -195,6 +195,10 @@ def _filter_texts(locale: str) -> SimpleNamespace:
     )
 
 
+# each status's CSS class (status-in-review): a dict lookup per row instead of Jinja's replace filter
+_STATUS_CLASSES = {s.value: s.value.replace("_", "-") for s in SubmissionStatus}
+
+
 @functools.lru_cache(maxsize=16)
 def _grade_url_prefix(script_root: str) -> str:
     """The link to each hand-in is this prefix and its id: one url_for per script root instead of one per row."""
@@ -206,10 +210,9 @@ def _grade_url_prefix(script_root: str) -> str:
 def queue():
     _require_grader()
     filters = _filters()
-    cohorts = graded_cohorts(current_user)
+    cohorts, modules = queries.filter_choices(current_user)
     if filters.cohort_id and filters.cohort_id not in {c.id for c in cohorts}:
         abort(404)
-    modules = queries.modules_of(cohorts)
     texts = _filter_texts(str(get_locale()))
     form = SimpleNamespace(
         cohort=FilterSelect("cohort", texts.cohort, [("", texts.all_cohorts)] + [(str(c.id), c.name) for c in cohorts],
@@ -221,7 +224,7 @@ def queue():
     selected_cohort = next((c for c in cohorts if c.id == filters.cohort_id), None)
     return render_template(
         "assignments/queue.html", form=form, submissions=queries.queue_rows(current_user, filters), filters=filters,
-        status_labels=texts.status_labels, grade_url_prefix=_grade_url_prefix(request.script_root),
+        status_labels=texts.status_labels, status_classes=_STATUS_CLASSES, grade_url_prefix=_grade_url_prefix(request.script_root),
         selected_cohort=selected_cohort, cohort_assignments=queries.assignments_of(selected_cohort) if selected_cohort else [],
     )
 

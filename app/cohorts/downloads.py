@@ -23,8 +23,11 @@ VIEW_ARGS = ("filter", "status", "waiting", "sort", "order")  # the query string
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+STATUSES = ("invited", "active", "completed", "withdrawn")  # the enrolment states the matrix filters by
+
+
 def status_labels() -> dict[str, str]:
-    return {"invited": _("eingeladen"), "active": _("aktiv"), "completed": _("abgeschlossen"), "withdrawn": _("zurückgezogen")}
+    return dict(zip(STATUSES, (_("eingeladen"), _("aktiv"), _("abgeschlossen"), _("zurückgezogen"))))
 
 
 def matrix_view(cohort: Cohort, args) -> tuple:
@@ -33,7 +36,7 @@ def matrix_view(cohort: Cohort, args) -> tuple:
     now = clock.now()
     only_inactive = args.get("filter") == "inactive"
     shown = matrix.filter_rows(rows, now, INACTIVE_DAYS if only_inactive else None)
-    if args.get("status") in status_labels():
+    if args.get("status") in STATUSES:
         shown = [r for r in shown if r.learner.status == args["status"]]
     if args.get("waiting"):
         waiting = queries.enrolments_waiting_for_grading(cohort)

@@ -315,3 +315,37 @@ def test_every_shape_of_queue_filter_lists_what_its_conditions_say(app, db, make
                         assert queries.waiting_count(user) == len(expected_ids)
         assert [row.id for row in queries.queue_rows(user, queries.QueueFilter(status=queries.ALL), limit=2)] == \
             [row.id for row in queries.queue_rows(user, queries.QueueFilter(status=queries.ALL))][:2]
+
+
+def test_the_filter_offers_the_graded_cohorts_and_their_modules_with_assignments(db, make, cohort, trainer):
+    """The queue's filter reads its cohorts and modules in one statement (queries.filter_choices,
+    issue 17): the same as a plain reading — the cohorts the user grades, newest first then by name;
+    the active modules with assignments of their courses, by course and position."""
+    from datetime import date
+
+    from app.assignments import queries
+    from app.catalogue.models import Assignment, Course, Module
+    from app.db import utcnow
+
+    other_course = Course(slug="zweiter-kurs", title="Zweiter Kurs", version="1", language="de", hours=1.0, content_hash="x")
+    first = Module(course=other_course, slug="m1", position=1, title="Zweiter Kurs, Modul 1", hours=1.0, content_hash="x")
+    Module(course=other_course, slug="m0", position=0, title="Ohne Aufgabe", hours=1.0, content_hash="x")
+    gone = Module(course=other_course, slug="m2", position=2, title="Archiviert", hours=1.0, content_hash="x", archived_at=utcnow())
+    for module in (first, gone):
+        db.session.add(Assignment(module=module, slug="a", title="Aufgabe", instructions_html="", content_hash="x"))
+    other_trainer, admin, idle_trainer = make.user("trainer"), make.user("admin"), make.user("trainer")
+    later = make.cohort(trainers=[trainer], name="A später")
+    shared = make.cohort(course=other_course, trainers=[trainer, other_trainer], name="Geteilt")
+    foreign = make.cohort(course=other_course, trainers=[other_trainer], name="Fremd")
+    later.starts_on, shared.starts_on, foreign.starts_on = date(2027, 6, 1), date(2026, 1, 1), date(2027, 6, 1)
+    db.session.flush()
+    cohorts = [cohort, later, shared, foreign]
+    for user in (trainer, other_trainer, admin, idle_trainer):
+        graded = sorted((c for c in cohorts if user is admin or user in c.trainers), key=lambda c: (-c.starts_on.toordinal(), c.name))
+        courses = {c.course_id for c in graded}
+        modules = sorted((m for m in db.session.scalars(select(Module)) if m.course_id in courses and m.archived_at is None
+                          and any(True for _ in m.assignments)), key=lambda m: (m.course_id, m.position))
+        offered_cohorts, offered_modules = queries.filter_choices(user)
+        assert [tuple(c) for c in offered_cohorts] == [(c.id, c.name, c.course_id) for c in graded], user.name
+        assert [tuple(m) for m in offered_modules] == [(m.id, m.title) for m in modules], user.name
+    assert queries.filter_choices(idle_trainer) == ([], [])

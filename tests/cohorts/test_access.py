@@ -122,3 +122,34 @@ def test_admin_edits_any_cohort_and_its_trainers(browser, make, cohort, trainer,
     assert response.status_code == 302
     db.session.refresh(cohort)
     assert {t.id for t in cohort.trainers} == {trainer.id, second.id} and cohort.district_ags == "12054"
+
+
+def test_the_matrix_row_check_is_the_cohort_check(app, db, make, trainer, cohort, foreign):
+    """The progress matrix reads its cohort as one plain row with the access rule in SQL
+    (cohort_row_or_404, issue 17): it lets through exactly whom cohort_or_404 lets through."""
+    from werkzeug.exceptions import NotFound
+
+    from app.cohorts.access import cohort_or_404, cohort_row_or_404
+
+    co_trainer, admin, learner = make.user("trainer"), make.user("admin"), make.user("learner")
+    cohort.trainers.append(co_trainer)
+    shared = make.cohort(trainers=[trainer, make.user("trainer")], name="Geteilt")
+    db.session.flush()
+    for user in (trainer, co_trainer, admin, learner):
+        for cohort_id in (cohort.id, foreign.cohort_id, shared.id, 999_999):
+            def outcome(check):
+                try:
+                    return check(user, cohort_id).id
+                except NotFound:
+                    return None
+            expected = outcome(cohort_or_404)
+            assert outcome(cohort_row_or_404) == expected, (user.role, cohort_id)
+    with app.test_request_context():
+        row = cohort_row_or_404(trainer, cohort.id)
+    assert (row.id, row.name, row.course_id, row.course_completion) == (cohort.id, cohort.name, cohort.course_id, cohort.course.completion)
+
+
+def test_admins_see_every_cohorts_matrix(make, browser, foreign):
+    browser.login(make.user("admin"))
+    assert browser.get(f"/kohorten/{foreign.cohort_id}/matrix").status_code == 200
+    assert browser.get("/kohorten/999999/matrix").status_code == 404

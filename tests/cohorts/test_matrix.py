@@ -209,3 +209,38 @@ def test_the_checkbox_label_escapes_the_name(db, make, trainer_browser, cohort):
     page = trainer_browser.get(f"/kohorten/{cohort.id}/matrix").get_data(as_text=True)
     assert 'aria-label="Eve &#34;&lt;b&gt;&#34; &amp; Co auswählen"' in page
     assert '"<b>"' not in page
+
+
+@pytest.mark.parametrize("query", ["", "?sort=progress&order=desc&filter=inactive&status=active&waiting=1", "?sort=bogus&status=<x>&order=x"])
+def test_sort_and_export_links_are_those_url_for_builds(app, db, trainer_browser, cohort, learners, query):
+    """The links are one url_for per endpoint and the query strings joined on (issue 17): the same
+    hrefs as url_for with every argument, for each filter and sort."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from flask import url_for
+    from markupsafe import escape
+
+    page = trainer_browser.get(f"/kohorten/{cohort.id}/matrix{query}").get_data(as_text=True)
+    args = {k: v[0] for k, v in parse_qs(urlsplit(query).query).items()}
+    sort, descending = args.get("sort") or "name", args.get("order") == "desc"
+    kept = dict(filter="inactive" if args.get("filter") == "inactive" else None, status=args.get("status") or None,
+                waiting=1 if args.get("waiting") else None)
+    with app.test_request_context():
+        expected = [url_for("cohorts.progress", cohort_id=cohort.id, sort=key,
+                            order="desc" if key == sort and not descending else "asc", **kept)
+                    for key in ("name", "municipality", "status", "progress", "activity")]
+        exports = [url_for(f"cohorts.export_{fmt}", cohort_id=cohort.id, sort=sort, order="desc" if descending else "asc", **kept)
+                   for fmt in ("xlsx", "csv")]
+    assert re.findall(r'<th scope="col"><a href="([^"]+)"', page) == [str(escape(href)) for href in expected]
+    assert re.findall(r'<a class="button secondary" href="([^"]+)"', page) == [str(escape(href)) for href in exports]
+
+
+def test_labels_follow_the_viewers_language(db, trainer, trainer_browser, cohort, learners):
+    """The page's fixed labels are translated once per language and kept (issue 17): a view in
+    English after one in German shows the English ones."""
+    german = trainer_browser.get(f"/kohorten/{cohort.id}/matrix").get_data(as_text=True)
+    assert "<td>aktiv</td>" in german and "Jörg Müßig auswählen" in german
+    trainer.locale = "en"
+    db.session.commit()
+    english = trainer_browser.get(f"/kohorten/{cohort.id}/matrix").get_data(as_text=True)
+    assert "<td>active</td>" in english and "Select Jörg Müßig" in english and "<td>aktiv</td>" not in english

@@ -141,6 +141,20 @@ def test_templates_follow_a_forced_locale_within_a_request(app):
         assert render_template_string("{{ _('Anmelden') }}") == "Anmelden"
 
 
+def test_template_translations_without_variables_are_format_strings_all_the_same(app):
+    """`_()` skips the `%` for a text with neither variables nor "%" (app/templating.py): a "%%"
+    still comes out as "%", a stray "%(n)d" still fails, and the result is Markup when autoescaping."""
+    import pytest
+    from flask import render_template_string
+    from markupsafe import Markup
+
+    with app.test_request_context("/"):
+        assert render_template_string("{{ _('100 %%') }}|{{ _('a & b') }}") == "100 %|a & b"
+        assert isinstance(app.jinja_env.globals["_"](app.jinja_env.from_string("").new_context().eval_ctx, "Anmelden"), Markup)
+        with pytest.raises(KeyError):
+            render_template_string("{{ _('%(n)d Tage') }}")
+
+
 def test_template_translations_escape_their_values_in_loops_and_blocks(app):
     """`_()` and `ngettext()` take the autoescape flag without a context of their own
     (app/templating.py): values are escaped, the translation is not, inside loops and after a

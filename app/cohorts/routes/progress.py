@@ -2,43 +2,118 @@
 exports, which contain the rows the matrix shows."""
 from __future__ import annotations
 
-from flask import render_template, request
+import functools
+from datetime import timedelta
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+from flask import render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.cohorts import downloads, matrix
-from app.cohorts.access import cohort_or_404
+from app.cohorts.access import cohort_or_404, cohort_row_or_404
 from app.cohorts.downloads import INACTIVE_DAYS
-from app.cohorts.models import Cohort
 from app.cohorts.routes import STAFF, bp, status_labels
 from app.exports.routes import offer
 from app.security import role_required
 
 
-def _matrix(cohort: Cohort):
+def _matrix(cohort):
     return downloads.matrix_view(cohort, request.args)
+
+
+@functools.lru_cache(maxsize=16)
+def _texts(locale: str) -> SimpleNamespace:
+    """The page's labels that do not depend on the cohort, in one language (translations do not change
+    while a process runs): about twenty gettext calls per view otherwise (issue 17)."""
+    return SimpleNamespace(
+        status_labels=status_labels(),
+        # formatted in the template as _() would format them (Markup: the translation is trusted, the
+        # values escaped): the checkbox's label per row, the module's short name per column
+        select_label=Markup(_("%(name)s auswählen")), module_label=Markup(_("M%(n)d")),
+        # the module cells' fixed words, trusted as a template trusts its translations
+        cell_words=SimpleNamespace(
+            lessons=Markup(_("Lekt.")), quiz=Markup(_("Test")), assignment=Markup(_("Aufg.")),
+            module_done=Markup(_("Modul abgeschlossen")), state={"passed": Markup(_("bestanden")), "open": Markup(_("offen"))},
+        ),
+    )
+
+
+def _cell_html(cell: matrix.Cell, words: SimpleNamespace) -> str:
+    """One module cell of a learner's row: counts and fixed words (the quiz score escaped all the same)."""
+    quiz = assignment = done = ""
+    if cell.quiz:
+        score = f" ({escape(cell.quiz_score)} %)" if cell.quiz_score else ""
+        quiz = f"<br><span>{words.quiz}: {words.state[cell.quiz]}{score}</span>"
+    if cell.assignment:
+        assignment = f"<br><span>{words.assignment}: {words.state[cell.assignment]}</span>"
+    if cell.module_done:
+        done = f"<br><strong>{words.module_done}</strong>"
+    return (f'<td class="matrix-cell{" cell-done" if cell.module_done else ""}">\n'
+            f"      <span>{words.lessons} {cell.lessons_done}/{cell.lessons_total}</span>\n"
+            f"      {quiz}\n      {assignment}\n      {done}\n    </td>")
+
+
+def _cells_html(rows: list[matrix.Row], words: SimpleNamespace) -> dict[tuple, Markup]:
+    """Each distinct row of module cells on the page, as HTML keyed by the cells. Most cells and rows
+    of cells of a cohort look alike (the same counts), so each is rendered once per view; in Python,
+    because the template's macro for them was a quarter of the page's rendering (issue 17)."""
+    cells: dict[matrix.Cell, str] = {}
+    rows_of_cells: dict[tuple, Markup] = {}
+    for row in rows:
+        if row.cells not in rows_of_cells:
+            for cell in row.cells:
+                if cell not in cells:
+                    cells[cell] = _cell_html(cell, words)
+            rows_of_cells[row.cells] = Markup("".join(f"\n    {cells[cell]}\n    " for cell in row.cells))
+    return rows_of_cells
+
+
+def _links(cohort_id: int, sort: str, descending: bool, only_inactive: bool, status: str, only_waiting: bool) -> SimpleNamespace:
+    """The sort links of the table's head and the two export links, keeping the page's filters: one
+    url_for per endpoint and the query strings joined on, as url_for encodes them (Werkzeug: the
+    arguments in the order given, None left out, the same safe characters), instead of seven url_for
+    and five macro calls per view (issue 17)."""
+    def query(*arguments: tuple[str, object]) -> str:
+        return urlencode([(k, v) for k, v in arguments if v is not None], safe="!$'()*,/:;?@")
+
+    kept = query(("filter", "inactive" if only_inactive else None), ("status", status or None), ("waiting", 1 if only_waiting else None))
+    kept = "&" + kept if kept else ""
+    page = url_for("cohorts.progress", cohort_id=cohort_id)
+    export_query = "?" + query(("sort", sort), ("order", "desc" if descending else "asc")) + kept
+    return SimpleNamespace(
+        # the sort keys and orders are plain words (nothing to encode); the active column's link turns
+        # the order round, every other column's starts ascending
+        sort={key: f"{page}?sort={key}&order={'desc' if key == sort and not descending else 'asc'}{kept}" for key in matrix.SORT_KEYS},
+        xlsx=url_for("cohorts.export_xlsx", cohort_id=cohort_id) + export_query,
+        csv=url_for("cohorts.export_csv", cohort_id=cohort_id) + export_query,
+    )
 
 
 @bp.get("/kohorten/<int:cohort_id>/matrix")
 @role_required(*STAFF)
 def progress(cohort_id: int):
-    cohort = cohort_or_404(current_user, cohort_id)
+    cohort = cohort_row_or_404(current_user, cohort_id)  # id, name, course_id, course_completion
     columns, rows, shown, now, sort, descending, only_inactive = _matrix(cohort)
     from app.sessions.attendance import minimum_attendance
     from app.sessions.queries import cohort_attendance
 
+    status, only_waiting = request.args.get("status", ""), bool(request.args.get("waiting"))
+    texts = _texts(str(get_locale()))
     return render_template(
         "cohorts/matrix.html", cohort=cohort, columns=columns, rows=shown, totals=matrix.totals(shown, columns, now, INACTIVE_DAYS),
         all_count=len(rows), now=now, sort=sort, descending=descending, only_inactive=only_inactive,
-        inactive_days=INACTIVE_DAYS, status_labels=status_labels(), status=request.args.get("status", ""),
-        only_waiting=bool(request.args.get("waiting")),
-        # the checkbox's label per row, translated once: formatted in the template as _() would
-        # format it (Markup: the translation is trusted, the name escaped)
-        select_label=Markup(_("%(name)s auswählen")),
+        status_labels=texts.status_labels, status=status, only_waiting=only_waiting, inactive_days=INACTIVE_DAYS,
+        # inactive: last activity at least INACTIVE_DAYS ago (as matrix.filter_rows), one comparison per row
+        inactive_before=now - timedelta(days=INACTIVE_DAYS),
+        select_label=texts.select_label, module_label=texts.module_label, cells_html=_cells_html(shown, texts.cell_words),
+        links=_links(cohort.id, sort, descending, only_inactive, status, only_waiting),
         # every learner of the cohort is in `rows` (filters apply to `shown`): their ids, without a query
         attendance=cohort_attendance(cohort, now, [row.learner.enrolment_id for row in rows]),
-        min_attendance=minimum_attendance(cohort.course.completion),
+        min_attendance=minimum_attendance(cohort.course_completion),
     )
 
 
