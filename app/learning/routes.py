@@ -15,7 +15,8 @@ from app.extensions import db
 from app.learning.access import (
     active_lessons, closed_until, course_or_404, locked_reason, module_or_404, opens_on, require_access,
 )
-from app.learning.outline import OutlineLesson, lesson_text, outline_or_404, outlines_of
+from app.learning.fragments import lesson_parts
+from app.learning.outline import OutlineLesson, outline_or_404, outlines_of
 from app.progress.models import ItemType, ProgressItem
 from app.progress.services import complete_item, enrolment_state
 
@@ -118,13 +119,9 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     if locked or opens_on(enrolment, module):
         flash(_("Dieses Modul ist noch gesperrt."), "info")
         return redirect(url_for("learning.module", course_slug=course.slug, module_slug=module.slug))
-    index = lessons.index(lesson)
-    previous_lesson = lessons[index - 1] if index > 0 else None
-    next_lesson = lessons[index + 1] if index + 1 < len(lessons) else None
     return render_template(
-        "learning/lesson.html", course=course, module=module, lesson=lesson, lessons=lessons,
-        previous_lesson=previous_lesson, next_lesson=next_lesson, enrolment=enrolment,
-        done=lesson.id in state.get("lesson", set()), text=lesson_text(course, lesson),
+        "learning/lesson.html", lesson=lesson, enrolment=enrolment, done=lesson.id in state.get("lesson", set()),
+        parts=lesson_parts(course, module, lessons, lesson),
     )
 
 
