@@ -79,3 +79,30 @@ def test_the_parts_follow_the_script_root(make, browser):
     assert 'href="/kurse/kurz-kurs/01-grundlagen/die-charta"' in plain and "/campus/" not in plain
     assert 'rel="next" href="/campus/kurse/kurz-kurs/01-grundlagen/die-charta"' in mounted
     assert 'action="/campus/kurse/kurz-kurs/01-grundlagen/was-ist-eine-smart-city/erledigt"' in mounted
+
+
+def test_the_latest_open_enrolment_decides_read_with_the_course_version(db, browser, make):
+    """The lesson page reads the course's version and the enrolment in one statement
+    (access.version_and_enrolment_row_or_404), with the same rule as enrolment_for: the most recent
+    open enrolment in this course; its cohort's release dates decide; without one, 403."""
+    from datetime import datetime, timezone
+
+    from app.cohorts.models import EnrolmentStatus
+
+    user = make.user()
+    locked, open_ = make.cohort(), make.cohort()
+    locked.release_locks = True  # the factory's cohorts start on 2027-01-11, in the future
+    older, newer = make.enrolment(user=user, cohort=locked), make.enrolment(user=user, cohort=open_)
+    older.enrolled_at, newer.enrolled_at = datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 6, 1, tzinfo=timezone.utc)
+    db.session.commit()
+    browser.login(user)
+    assert browser.get(CHARTA).status_code == 200  # the newer enrolment's cohort does not lock
+
+    newer.status = EnrolmentStatus.WITHDRAWN
+    db.session.commit()
+    assert browser.get(CHARTA).status_code == 302  # now the older one's cohort decides: locked
+
+    older.status = EnrolmentStatus.WITHDRAWN
+    db.session.commit()
+    assert browser.get(CHARTA).status_code == 403
+    assert browser.get("/kurse/kein-kurs/01-grundlagen/die-charta").status_code == 404
