@@ -111,7 +111,9 @@ def version_and_enrolment_row_or_404(slug: str, user: User) -> tuple[tuple, Enro
     """The course's version (id, content_hash, imported_at) and the same enrolment as
     `enrolment_for`, as plain rows with its cohort's release dates, for pages that only read it
     (building the ORM objects was a third of the lesson page's own time); 404 without the course."""
-    rows = db.session.execute(_VERSION_WITH_ENROLMENT, {"slug": slug, "user_id": user.id}).all()
+    # on the session's connection, in its transaction, but without the ORM's execution: plain
+    # columns need no ORM loading, and the page only reads (about 40 µs less, issue 17)
+    rows = db.session.connection().execute(_VERSION_WITH_ENROLMENT, {"slug": slug, "user_id": user.id}).all()
     if not rows:
         abort(404)
     course_id, content_hash, imported_at, enrolment_id, cohort_id, starts_on, release_locks = rows[0][:7]
