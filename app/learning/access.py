@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import abort
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import contains_eager, joinedload, load_only
+from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only
 
 from app import clock
 from app.accounts.models import Role, User
@@ -48,11 +48,12 @@ def module_or_404(course: Course, slug: str) -> Module:
     abort(404)
 
 
-def _latest_open_enrolment(query):
-    """`query` narrowed to the user's most recent open enrolment in the course (bound per request:
-    user_id, course_id) — the one rule for both readers below."""
+def _latest_open_enrolment(query, course_id=bindparam("course_id")):
+    """`query` narrowed to the user's most recent open enrolment in the course (user_id bound per
+    request; the course bound as course_id, or a column of an enclosing query) — the one rule for
+    both readers below."""
     return (query.join(Cohort, Enrolment.cohort_id == Cohort.id)
-            .where(Enrolment.user_id == bindparam("user_id"), Cohort.course_id == bindparam("course_id"),
+            .where(Enrolment.user_id == bindparam("user_id"), Cohort.course_id == course_id,
                    Enrolment.status.in_(OPEN_STATUSES))
             .order_by(Enrolment.enrolled_at.desc()).limit(1))
 
@@ -90,23 +91,37 @@ class EnrolmentRow:
     cohort: CohortSchedule
 
 
-_LATEST_ENROLMENT = _latest_open_enrolment(select(Enrolment.id)).scalar_subquery()
-_ENROLMENT_ROWS = (
-    select(Enrolment.id, Cohort.id, Cohort.starts_on, Cohort.release_locks, ModuleRelease.module_id, ModuleRelease.opens_on)
-    .join(Cohort, Enrolment.cohort_id == Cohort.id).outerjoin(ModuleRelease, ModuleRelease.cohort_id == Cohort.id)
-    .where(Enrolment.id == _LATEST_ENROLMENT)
+# The lesson page's two reads in one statement: the course's version by slug (which outline copy is
+# current, app.learning.outline), outer-joined to the user's latest open enrolment in it and that
+# cohort's release dates — one row per release date, or one row with NULLs. The outer enrolment and
+# cohort are aliases, so the subquery's own stay its own; the subquery is correlated to the course.
+_ENROLLED, _ITS_COHORT = aliased(Enrolment, name="enrolled"), aliased(Cohort, name="its_cohort")
+_VERSION_WITH_ENROLMENT = (
+    select(Course.id, Course.content_hash, Course.imported_at, _ENROLLED.id, _ITS_COHORT.id, _ITS_COHORT.starts_on,
+           _ITS_COHORT.release_locks, ModuleRelease.module_id, ModuleRelease.opens_on)
+    .select_from(Course)
+    .outerjoin(_ENROLLED, _ENROLLED.id == _latest_open_enrolment(select(Enrolment.id), course_id=Course.id).scalar_subquery())
+    .outerjoin(_ITS_COHORT, _ENROLLED.cohort_id == _ITS_COHORT.id)
+    .outerjoin(ModuleRelease, ModuleRelease.cohort_id == _ITS_COHORT.id)
+    .where(Course.slug == bindparam("slug"), Course.archived_at.is_(None))
 )
 
 
-def enrolment_row_for(user: User, course) -> EnrolmentRow | None:
-    """The same enrolment as `enrolment_for`, as plain rows with its cohort's release dates: for
-    pages that only read it (building the ORM objects was a third of the lesson page's own time)."""
-    rows = db.session.execute(_ENROLMENT_ROWS, {"user_id": user.id, "course_id": course.id}).all()
+def version_and_enrolment_row_or_404(slug: str, user: User) -> tuple[tuple, EnrolmentRow | None]:
+    """The course's version (id, content_hash, imported_at) and the same enrolment as
+    `enrolment_for`, as plain rows with its cohort's release dates, for pages that only read it
+    (building the ORM objects was a third of the lesson page's own time); 404 without the course."""
+    # on the session's connection, in its transaction, but without the ORM's execution: plain
+    # columns need no ORM loading, and the page only reads (about 40 µs less, issue 17)
+    rows = db.session.connection().execute(_VERSION_WITH_ENROLMENT, {"slug": slug, "user_id": user.id}).all()
     if not rows:
-        return None
-    enrolment_id, cohort_id, starts_on, release_locks = rows[0][:4]
+        abort(404)
+    course_id, content_hash, imported_at, enrolment_id, cohort_id, starts_on, release_locks = rows[0][:7]
+    version = (course_id, content_hash, imported_at)
+    if enrolment_id is None:
+        return version, None
     releases = tuple(Release(module_id, opens_on) for *_, module_id, opens_on in rows if module_id is not None)
-    return EnrolmentRow(enrolment_id, CohortSchedule(cohort_id, starts_on, release_locks, releases))
+    return version, EnrolmentRow(enrolment_id, CohortSchedule(cohort_id, starts_on, release_locks, releases))
 
 
 def may_preview(user: User, course: Course) -> bool:
@@ -120,10 +135,13 @@ def may_preview(user: User, course: Course) -> bool:
     ) is not None
 
 
-def require_access(user: User, course: Course, rows: bool = False) -> Enrolment | EnrolmentRow | None:
-    """The user's enrolment, or None for a previewing trainer/admin; 403 for everyone else.
-    With `rows`, the enrolment as plain rows (`enrolment_row_for`), for pages that only read it."""
-    enrolment = enrolment_row_for(user, course) if rows else enrolment_for(user, course)
+def require_access(user: User, course: Course) -> Enrolment | None:
+    """The user's enrolment, or None for a previewing trainer/admin; 403 for everyone else."""
+    return allowed_or_403(user, course, enrolment_for(user, course))
+
+
+def allowed_or_403(user: User, course, enrolment: Enrolment | EnrolmentRow | None) -> Enrolment | EnrolmentRow | None:
+    """`enrolment` (read by the caller), or None for a previewing trainer/admin; 403 for everyone else."""
     if enrolment is None and not may_preview(user, course):
         abort(403)
     return enrolment

@@ -5,7 +5,7 @@ write gives the course a new `content_hash` and `imported_at`. So the outline (m
 lessons and assignments: slugs, titles, positions, prerequisites, due days, archived or not) and
 the lesson texts are read
 from the database once per course version and process; a request only reads the course's version
-(one small row) to know whether what it holds is current. What a learner may see (enrolment,
+(one small row, with the enrolment: app.learning.access) to know whether what it holds is current. What a learner may see (enrolment,
 progress, release dates) is never cached — it is read per request as before.
 
 Plain objects instead of ORM instances: building the joined outline as ORM objects (identity map,
@@ -16,7 +16,6 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import abort
 from sqlalchemy import bindparam, select
 
 from app.catalogue.models import Assignment, Course, Lesson, Module
@@ -84,18 +83,14 @@ class LessonText:
 _outlines: dict[str, OutlineCourse] = {}  # course slug → outline of the version last read
 _texts: dict[tuple, LessonText] = {}  # (course version, lesson id) → text
 _lock = threading.Lock()
-_VERSION = select(Course.id, Course.content_hash, Course.imported_at).where(Course.slug == bindparam("slug"), Course.archived_at.is_(None))
 
 
-def outline_or_404(slug: str) -> OutlineCourse:
-    """The course's outline, current as of this request (one statement: the course's version)."""
-    row = db.session.execute(_VERSION, {"slug": slug}).first()
-    if row is None:
-        abort(404)
-    version = (row.id, row.content_hash, row.imported_at)
+def outline_of_version(slug: str, version: tuple) -> OutlineCourse:
+    """The course's outline for `version` (id, content_hash, imported_at), which the caller read in
+    this request (app.learning.access.version_and_enrolment_row_or_404)."""
     outline = _outlines.get(slug)
     if outline is None or outline.version != version:
-        outline = _read_outlines({row.id: version})[row.id]
+        outline = _read_outlines({version[0]: version})[version[0]]
         with _lock:
             _outlines[slug] = outline
     return outline

@@ -13,9 +13,11 @@ from app.cohorts.models import Cohort, Enrolment
 from app import clock, navigation
 from app.extensions import db
 from app.learning.access import (
-    active_lessons, closed_until, course_or_404, locked_reason, module_or_404, opens_on, require_access,
+    active_lessons, allowed_or_403, closed_until, course_or_404, enrolment_for, locked_reason, module_or_404, opens_on,
+    require_access, version_and_enrolment_row_or_404,
 )
-from app.learning.outline import OutlineLesson, lesson_text, outline_or_404, outlines_of
+from app.learning.fragments import lesson_parts
+from app.learning.outline import OutlineLesson, outline_of_version, outlines_of
 from app.progress.models import ItemType, ProgressItem
 from app.progress.services import complete_item, enrolment_state
 
@@ -97,14 +99,18 @@ def module(course_slug: str, module_slug: str):
 
 
 def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str, outline: bool = False):
-    course = outline_or_404(course_slug) if outline else course_or_404(course_slug, with_lessons=True)
+    if outline:  # the course's version and the enrolment as plain rows, in one statement
+        version, enrolment = version_and_enrolment_row_or_404(course_slug, current_user)
+        course = outline_of_version(course_slug, version)
+    else:  # the POST that marks it done writes with the ORM objects
+        course = course_or_404(course_slug, with_lessons=True)
+        enrolment = enrolment_for(current_user, course)
     module = module_or_404(course, module_slug)
     lessons = active_lessons(module)
     lesson = next((l for l in lessons if l.slug == lesson_slug), None)
     if lesson is None:
         abort(404)
-    enrolment = require_access(current_user, course, rows=outline)  # the POST that marks it done writes with the ORM objects
-    return course, module, lessons, lesson, enrolment
+    return course, module, lessons, lesson, allowed_or_403(current_user, course, enrolment)
 
 
 @bp.get("/kurse/<course_slug>/<module_slug>/<lesson_slug>")
@@ -118,13 +124,9 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     if locked or opens_on(enrolment, module):
         flash(_("Dieses Modul ist noch gesperrt."), "info")
         return redirect(url_for("learning.module", course_slug=course.slug, module_slug=module.slug))
-    index = lessons.index(lesson)
-    previous_lesson = lessons[index - 1] if index > 0 else None
-    next_lesson = lessons[index + 1] if index + 1 < len(lessons) else None
     return render_template(
-        "learning/lesson.html", course=course, module=module, lesson=lesson, lessons=lessons,
-        previous_lesson=previous_lesson, next_lesson=next_lesson, enrolment=enrolment,
-        done=lesson.id in state.get("lesson", set()), text=lesson_text(course, lesson),
+        "learning/lesson.html", lesson=lesson, enrolment=enrolment, done=lesson.id in state.get("lesson", set()),
+        parts=lesson_parts(course, module, lessons, lesson),
     )
 
 

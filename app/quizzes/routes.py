@@ -100,7 +100,9 @@ _OPEN_ATTEMPT_PAGE = (
 def _open_attempt_page(attempt_id: int):
     """The page of the current user's own open attempt, or None when anything else applies (not
     found, someone else's, submitted, timed out): those take the ORM path below, unchanged."""
-    row = db.session.execute(_OPEN_ATTEMPT_PAGE, {"attempt_id": attempt_id}).first()
+    # on the session's connection, in its transaction, but without the ORM's execution: plain
+    # columns need no ORM loading, and a GET has nothing to flush (about 75 µs less, issue 17)
+    row = db.session.connection().execute(_OPEN_ATTEMPT_PAGE, {"attempt_id": attempt_id}).first()
     if row is None or row.user_id != current_user.id or row.submitted_at is not None or services.is_overdue(row):
         return None
     return render_template("quizzes/attempt.html", attempt=row, quiz=SimpleNamespace(title=row.quiz_title),

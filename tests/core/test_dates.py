@@ -69,3 +69,28 @@ def test_the_filters_follow_the_language_of_the_request(app):
             app.extensions["babel"].locale_selector = selector
     assert german == "06.12.26, 17:35 / 06.12.2026"
     assert english == "12/6/26, 5:35\u202fPM / Dec 6, 2026"
+
+
+@pytest.mark.parametrize("locale", ["de", "en"])
+def test_the_decimal_filter_writes_what_flask_babel_writes_in_each_language(app, locale):
+    """app.templating.decimal_filter remembers format_decimal's text per language, value (by repr)
+    and format: the same text as Flask-Babel's, twice (the second from memory), and the language
+    of the moment — a German 1,5 is not an English 1.5."""
+    from decimal import Decimal
+
+    from flask_babel import format_decimal
+
+    from app.templating import decimal_filter
+
+    values = [0, 1, 2, 1.0, 1.5, 0.25, 1234567.891, -3, Decimal("1.50"), Decimal("2"), 10**7]
+    with app.test_request_context("/"):
+        with force_locale("de" if locale == "en" else "en"):
+            for value in values:
+                decimal_filter(value)  # remembered in the other language first
+        with force_locale(locale):
+            for _ in range(2):
+                for value in values:
+                    assert decimal_filter(value) == format_decimal(value), value
+                assert decimal_filter(1.5, "#,##0.00") == format_decimal(1.5, "#,##0.00")
+            assert decimal_filter(None) == ""
+            assert decimal_filter(1.5) == ("1,5" if locale == "de" else "1.5")

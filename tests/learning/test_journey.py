@@ -221,7 +221,7 @@ def test_quiz_of_a_module_not_yet_released_cannot_be_started(browser, learner, d
 
 def test_lesson_of_a_module_not_yet_released_opens_with_the_trainers_date(browser, learner, db):
     """The lesson page reads the enrolment and its cohort's release dates as plain rows
-    (access.enrolment_row_for): the default date locks it, a trainer's earlier date opens it."""
+    (access.version_and_enrolment_row_or_404): the default date locks it, a trainer's earlier date opens it."""
     from datetime import date
 
     from app.cohorts.models import ModuleRelease
