@@ -37,8 +37,8 @@ GOAL_MIB = 150
 ASSIGNMENT = "/kurse/kurz-kurs/02-abschluss/aufgaben/reflexion"
 LEARNER = "learner@example.org"
 
-# The same preparation as tests/deployment/test_two_servers.py: the module opened for the demo
-# learner, the assignment takes PDF files up to the size given on the command line.
+# The module opened for the demo learner, the assignment takes PDF files up to the size given on
+# the command line (argv[1], MB). tests/deployment/test_two_servers.py runs it too.
 PREPARE = """
 import sys
 from sqlalchemy import select

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.upload_memory import PREPARE as PREPARE_UPLOADS  # the module opened, the assignment takes PDFs up to argv[1] MB
 from tests.conftest import free_port, worker_id
 from tests.databases import fresh_database
 
@@ -82,31 +83,6 @@ class Client:
         return self.request(url, {**data, "csrf_token": self.token}, files)
 
 
-# Opens the second module of the test course for the demo learner and lets its assignment take
-# PDF files, through the app's own services (the test course's assignment takes text only).
-PREPARE_UPLOADS = """
-from sqlalchemy import select
-from app import create_app
-from app.accounts.models import User
-from app.catalogue.models import Assignment, Module
-from app.cohorts.models import Enrolment
-from app.extensions import db
-from app.progress.models import ItemType
-from app.progress.services import complete_item
-
-app = create_app()
-with app.app_context():
-    learner = db.session.scalar(select(User).where(User.email == "learner@example.org"))
-    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == learner.id))
-    first = db.session.scalar(select(Module).where(Module.slug == "01-grundlagen"))
-    for lesson in first.lessons:
-        complete_item(enrolment, ItemType.LESSON, lesson.id, first)
-    for quiz in first.quizzes:
-        complete_item(enrolment, ItemType.QUIZ, quiz.id, first)
-    assignment = db.session.scalar(select(Assignment).where(Assignment.slug == "reflexion"))
-    assignment.settings = {**assignment.settings, "submission": "both", "file_types": ["pdf"], "max_file_mb": 2}
-    db.session.commit()
-"""
 ASSIGNMENT = "/kurse/kurz-kurs/02-abschluss/aufgaben/reflexion"
 
 
@@ -136,7 +112,7 @@ def servers(request, tmp_path_factory):
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     for command in (["db", "upgrade"], ["courses", "import", str(ROOT / "tests" / "data" / "courses")], ["demo", "seed", "--course", "kurz-kurs"]):
         subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([sys.executable, "-c", PREPARE_UPLOADS], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", PREPARE_UPLOADS, "2"], cwd=ROOT, env=env, check=True, capture_output=True)
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
