@@ -125,10 +125,14 @@ def read_row(statement, params: dict) -> dict | None:
         values = cursor.fetchone()
         cursor.close()
     finally:
-        if autocommit and not connection.driver_connection.closed:
-            connection.driver_connection.autocommit = False
         if connection is not None:
-            connection.close()  # back to the pool, which rolls back whatever the driver began
+            try:
+                if autocommit and not connection.driver_connection.closed:
+                    connection.driver_connection.autocommit = False
+            except Exception:  # e.g. a query still running after an interruption: not reusable
+                connection.invalidate()
+            finally:
+                connection.close()  # back to the pool, which rolls back whatever the driver began
     return None if values is None else driver.row(values)
 
 
@@ -139,10 +143,12 @@ def init_database(app) -> None:
     to autocommit, sends `SELECT 1` through a cursor and switches back: about 100 µs of the app's CPU
     per checkout on the bench machine, paid once or twice by every page (issue 17). The same check
     is done here with an empty query straight through libpq (about 13 µs): a connection that fails
-    it is replaced by a new one, as with pre-ping (the pool retries a checkout that raises
-    DisconnectionError). Other drivers keep SQLAlchemy's pre-ping."""
+    it is replaced by a new one, and so is every connection older than it, as with pre-ping (the
+    pool retries a checkout that raises InvalidatePoolError). Other drivers keep SQLAlchemy's pre-ping."""
+    from sqlalchemy.engine import make_url
+
     options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
-    libpq_ping = options.get("pool_pre_ping") and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg")
+    libpq_ping = options.get("pool_pre_ping") and make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_driver_name() == "psycopg"
     if libpq_ping:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
     db.init_app(app)
@@ -154,12 +160,14 @@ def init_database(app) -> None:
 def _libpq_ping(dbapi_connection, connection_record, connection_proxy) -> None:
     from psycopg import Error, pq
 
+    # As SQLAlchemy's pre-ping does, a failed ping invalidates every connection the pool holds from
+    # before it (after a restart or failover they are all dead), and the pool connects afresh.
     try:
         answered = dbapi_connection.pgconn.exec_(b"").status == pq.ExecStatus.EMPTY_QUERY
-    except Error as error:  # the socket is gone: libpq could not even send
-        raise sa_exc.DisconnectionError(str(error)) from error
+    except (Error, MemoryError) as error:  # the socket is gone (some psycopg_c builds: MemoryError on no result)
+        raise sa_exc.InvalidatePoolError(str(error)) from error
     if not answered:
-        raise sa_exc.DisconnectionError(dbapi_connection.pgconn.get_error_message() or "no answer to a ping")
+        raise sa_exc.InvalidatePoolError(dbapi_connection.pgconn.get_error_message() or "no answer to a ping")
 
 
 def attach_row(model, row: dict):

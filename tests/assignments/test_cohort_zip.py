@@ -74,3 +74,12 @@ def test_another_trainer_can_neither_ask_for_nor_fetch_the_prepared_zip(app, db,
     cohort.trainers.remove(trainer)  # no longer grades the cohort: no longer gets its hand-ins
     db.session.commit()
     assert browser.get(f"/meine-downloads/{export_id}/datei").status_code == 403
+
+
+def test_the_queue_links_the_zip_without_download_so_the_browser_follows_it(app, handed_in, cohort, trainer, assignment, monkeypatch):
+    """Above the threshold the link answers the confirmation page; a `download` attribute would make
+    the browser save that page as abgaben.zip instead of showing "Datei erstellen"."""
+    monkeypatch.setitem(app.config, "EXPORT_IMMEDIATE_SUBMISSION_FILES", 1)
+    page = browser_for(app, trainer).get(f"/bewertung?cohort={cohort.id}").get_data(as_text=True)
+    link = next(tag for tag in page.split("<a ")[1:] if zip_url(cohort, assignment) in tag.split(">", 1)[0])
+    assert " download" not in link.split(">", 1)[0]
