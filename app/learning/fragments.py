@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from app.learning.outline import OutlineCourse, OutlineLesson, OutlineModule, lesson_text
 
-_MAX_PARTS = 512  # per app; start over rather than track use
+_MAX_PARTS = 512  # per app (a few MB of HTML); the oldest entry goes first
 _lock = threading.Lock()
 
 
@@ -41,7 +41,7 @@ def lesson_parts(course: OutlineCourse, module: OutlineModule, lessons: list[Out
         })
         parts = LessonParts(rendered.top, rendered.done_url, rendered.pager)
         with _lock:
-            if len(cache) >= _MAX_PARTS:
-                cache.clear()
+            while len(cache) >= _MAX_PARTS:  # more lessons × languages than that: drop the oldest, not all
+                del cache[next(iter(cache))]
             cache[key] = parts
     return parts

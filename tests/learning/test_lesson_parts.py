@@ -106,3 +106,18 @@ def test_the_latest_open_enrolment_decides_read_with_the_course_version(db, brow
     db.session.commit()
     assert browser.get(CHARTA).status_code == 403
     assert browser.get("/kurse/kein-kurs/01-grundlagen/die-charta").status_code == 404
+
+
+def test_a_full_cache_drops_its_oldest_part_not_all(app, make, browser, monkeypatch):
+    from app.learning import fragments
+
+    monkeypatch.setattr(fragments, "_MAX_PARTS", 2)
+    app.extensions.pop("lesson_parts", None)
+    enrolment = make.enrolment()
+    browser.login(enrolment.user)
+    browser.get(FIRST)
+    browser.get(CHARTA)
+    browser.post("/sprache", {"lang": "en", "next": FIRST})
+    assert browser.get(FIRST).status_code == 200  # a third key: the first part (German, FIRST) goes
+    kept = app.extensions["lesson_parts"]
+    assert len(kept) == 2 and [key[2] for key in kept] == ["de", "en"]
