@@ -3,14 +3,8 @@ per course version, lesson and language; the learner's own part is rendered per 
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
-from app.catalogue.services import import_path
-
-SOURCE = Path(__file__).parents[1] / "data" / "courses" / "kurz-kurs"
-FIRST = "/kurse/kurz-kurs/01-grundlagen/was-ist-eine-smart-city"
-CHARTA = "/kurse/kurz-kurs/01-grundlagen/die-charta"
+from tests.learning.test_outline import CHARTA, FIRST, course_copy, edit, reimport
 
 
 def test_a_renamed_lesson_shows_in_its_title_breadcrumbs_and_the_pager(app, db, browser, make, tmp_path):
@@ -19,14 +13,9 @@ def test_a_renamed_lesson_shows_in_its_title_breadcrumbs_and_the_pager(app, db, 
     assert ">Die Charta →</a>" in browser.get(FIRST).get_data(as_text=True)
     assert '<h1 id="lesson-title">Die Charta</h1>' in browser.get(CHARTA).get_data(as_text=True)
 
-    folder = tmp_path / "courses" / "kurz-kurs"
-    shutil.copytree(SOURCE, folder)
-    charta = folder / "01-grundlagen" / "02-die-charta.md"
-    charta.write_text(charta.read_text(encoding="utf-8").replace("title: Die Charta", "title: Die Charta von Leipzig"), encoding="utf-8")
-    with app.app_context():
-        reports, problems = import_path(folder.parent)
-    assert not [p for p in problems if p.severity == "error"] and reports[0].updated
-    db.session.commit()
+    folder = course_copy(tmp_path)
+    edit(folder / "01-grundlagen" / "02-die-charta.md", "title: Die Charta", "title: Die Charta von Leipzig")
+    assert reimport(app, db, folder).updated
 
     page = browser.get(CHARTA).get_data(as_text=True)
     assert '<h1 id="lesson-title">Die Charta von Leipzig</h1>' in page

@@ -14,6 +14,28 @@ CHARTA = "/kurse/kurz-kurs/01-grundlagen/die-charta"
 FIRST = "/kurse/kurz-kurs/01-grundlagen/was-ist-eine-smart-city"
 
 
+def course_copy(tmp_path: Path) -> Path:
+    """A copy of the test course to edit, in a courses folder of its own."""
+    folder = tmp_path / "courses" / "kurz-kurs"
+    shutil.copytree(SOURCE, folder)
+    return folder
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def reimport(app, db, folder: Path):
+    """Imports the edited copy (no errors) and commits; the course's import report."""
+    with app.app_context():
+        reports, problems = import_path(folder.parent)
+    assert not [p for p in problems if p.severity == "error"], problems
+    db.session.commit()
+    return reports[0]
+
+
 def statements_of(db, browser, url: str) -> list[str]:
     sent: list[str] = []
 
@@ -36,23 +58,15 @@ def test_a_reimported_course_shows_on_the_next_lesson_page(app, db, browser, mak
     assert 'rel="next" href="/kurse/kurz-kurs/01-grundlagen/die-charta"' in page
     assert "Die Charta nennt vier Leitlinien." in browser.get(CHARTA).get_data(as_text=True)
 
-    folder = tmp_path / "courses" / "kurz-kurs"
-    shutil.copytree(SOURCE, folder)
+    folder = course_copy(tmp_path)
     charta = folder / "01-grundlagen" / "02-die-charta.md"
-    charta.write_text(charta.read_text(encoding="utf-8").replace("Die Charta nennt vier Leitlinien.", "Die Charta nennt genau vier Leitlinien."), encoding="utf-8")
-    with app.app_context():
-        reports, problems = import_path(folder.parent)
-    assert not [p for p in problems if p.severity == "error"] and reports[0].updated
-    db.session.commit()
+    edit(charta, "Die Charta nennt vier Leitlinien.", "Die Charta nennt genau vier Leitlinien.")
+    assert reimport(app, db, folder).updated
     assert "Die Charta nennt genau vier Leitlinien." in browser.get(CHARTA).get_data(as_text=True)
 
     charta.unlink()  # the lesson is archived by the next import: gone from the pager, its page 404
-    first = folder / "01-grundlagen" / "01-was-ist-eine-smart-city.md"
-    first.write_text(first.read_text(encoding="utf-8").replace("[der Charta](02-die-charta.md#leitlinien)", "der Charta"), encoding="utf-8")
-    with app.app_context():
-        reports, problems = import_path(folder.parent)
-    assert not [p for p in problems if p.severity == "error"] and reports[0].archived == 1
-    db.session.commit()
+    edit(folder / "01-grundlagen" / "01-was-ist-eine-smart-city.md", "[der Charta](02-die-charta.md#leitlinien)", "der Charta")
+    assert reimport(app, db, folder).archived == 1
     assert browser.get(CHARTA).status_code == 404
     assert "die-charta" not in browser.get(FIRST).get_data(as_text=True)
 
@@ -75,27 +89,18 @@ def test_a_reimported_course_shows_on_the_next_dashboard(app, db, browser, make,
     assert ">Was ist eine Smart City?</a>" in page
     assert ">Reflexion</a>" in page and "fällig am 25.01.2027" in page
 
-    folder = tmp_path / "courses" / "kurz-kurs"
-    shutil.copytree(SOURCE, folder)
-    first = folder / "01-grundlagen" / "01-was-ist-eine-smart-city.md"
-    first.write_text(first.read_text(encoding="utf-8").replace("title: Was ist eine Smart City?", "title: Was ist eine smarte Stadt?"),
-                     encoding="utf-8")
+    folder = course_copy(tmp_path)
+    edit(folder / "01-grundlagen" / "01-was-ist-eine-smart-city.md", "title: Was ist eine Smart City?", "title: Was ist eine smarte Stadt?")
     reflexion = folder / "02-abschluss" / "assignment-reflexion.md"
-    reflexion.write_text(reflexion.read_text(encoding="utf-8").replace("title: Reflexion", "title: Rückblick in Worten")
-                         .replace("due_days: 7", "due_days: 14"), encoding="utf-8")
-    with app.app_context():
-        reports, problems = import_path(folder.parent)
-    assert not [p for p in problems if p.severity == "error"] and reports[0].updated
-    db.session.commit()
+    edit(reflexion, "title: Reflexion", "title: Rückblick in Worten")
+    edit(reflexion, "due_days: 7", "due_days: 14")
+    assert reimport(app, db, folder).updated
     page = browser.get("/lernstand").get_data(as_text=True)
     assert ">Was ist eine smarte Stadt?</a>" in page and "Was ist eine Smart City?" not in page
     assert ">Rückblick in Worten</a>" in page and "fällig am 01.02.2027" in page and ">Reflexion</a>" not in page
 
     reflexion.unlink()  # the assignment is archived by the next import: no longer due
-    with app.app_context():
-        reports, problems = import_path(folder.parent)
-    assert not [p for p in problems if p.severity == "error"] and reports[0].archived == 1
-    db.session.commit()
+    assert reimport(app, db, folder).archived == 1
     assert "Rückblick in Worten" not in browser.get("/lernstand").get_data(as_text=True)
 
 
