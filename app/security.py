@@ -84,18 +84,20 @@ def csrf_token() -> str:
     field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if field in g:
         return g.get(field)
-    raw = session.get(field)
-    if raw is None or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+    if config.get("WTF_CSRF_TIME_LIMIT") is not None:
         return generate_csrf()
-    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
-    signed = _SIGNED_CSRF.get(key)
-    if signed is None:
-        signed = generate_csrf()
-        if len(_SIGNED_CSRF) >= _MAX_SIGNED_CSRF:
-            _SIGNED_CSRF.clear()
-        _SIGNED_CSRF[key] = signed
-    else:
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    raw = session.get(field)
+    signed = _SIGNED_CSRF.get((secret, raw)) if raw is not None else None
+    if signed is not None:
         setattr(g, field, signed)  # forms on the page (generate_csrf) take it from here
+        return signed
+    # Signed now — also when this request gave the session its token, so the session's first page
+    # and every later one carry the same signed token (a later signing a second on would differ).
+    signed = generate_csrf()
+    if len(_SIGNED_CSRF) >= _MAX_SIGNED_CSRF:
+        _SIGNED_CSRF.clear()
+    _SIGNED_CSRF[(secret, session[field])] = signed
     return signed
 
 

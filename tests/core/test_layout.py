@@ -42,11 +42,18 @@ def test_the_current_entry_and_the_language_follow_the_request(make, browser):
     assert ">Abmelden<" not in english
 
 
-def test_the_signed_csrf_token_is_kept_per_session_token_only(app, browser, another_browser):
+def test_the_signed_csrf_token_is_kept_per_session_token_only(app, browser, another_browser, monkeypatch):
     """app.security.csrf_token signs a session's token once and reuses it: the same token on every
     page of a session, another for another session, and a new one (the old refused) once the
-    session's token is new — the cache is keyed by the session token."""
+    session's token is new — the cache is keyed by the session token. The signature carries the
+    second it was made in, so the clock moves on after the session's first page: the page that gave
+    the session its token must have kept the signed one too (it once did not, and the test failed
+    whenever the two pages fell into different seconds)."""
+    import itsdangerous.timed
+
     first = tokens(browser.get("/impressum").get_data(as_text=True))
+    later = itsdangerous.timed.time.time() + 5
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: int(later))
     assert tokens(browser.get("/datenschutz").get_data(as_text=True)) == first
     assert tokens(another_browser.get("/impressum").get_data(as_text=True)) != first
     with browser.client.session_transaction() as session:
