@@ -190,6 +190,12 @@ class Config:
     REMEMBER_COOKIE_NAME = "scc_remember"  # never set: we do not offer "remember me"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # PostgreSQL (psycopg): a pooled connection that answered less than this many seconds ago is
+    # handed out without the ping (app.db.init_database); 0 pings at every checkout.
+    DATABASE_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", "0.5"))
+    # PostgreSQL (psycopg): statements are prepared on the server after their fifth use; off for a
+    # connection pooler that cannot pass prepared statements through (docs/deployment.md)
+    DATABASE_PREPARED_STATEMENTS = _bool("DATABASE_PREPARED_STATEMENTS", True)
     TESTING = False
 
     @classmethod

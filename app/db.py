@@ -101,8 +101,9 @@ def read_row(statement, params: dict) -> dict | None:
     engine are told (with no SQLAlchemy connection, and no after_cursor_execute follows), so the
     tests' and benchmarks' statement counts stay true; a tracing tool that needs the connection
     must skip these. `statement` must be built once (module level): its compiled form is kept by id.
-    On psycopg the read runs in autocommit: one round trip, where the driver's implicit BEGIN and
-    the pool's ROLLBACK on return made it three (a single SELECT needs no transaction around it)."""
+    On psycopg the pool hands the connection out in autocommit (app.postgres): one round trip. A
+    pooled connection the server has ended since it last answered (app.postgres pings only after
+    idleness) is replaced, with the pool's other connections, and the read is tried once more."""
     session = db.session()
     if session.new or session.deleted or session.dirty:
         session.flush()
@@ -113,61 +114,53 @@ def read_row(statement, params: dict) -> dict | None:
     if driver is None:
         driver = _DRIVER_STATEMENTS[key] = _DriverStatement(statement, engine.dialect)
     parameters = driver.parameters(params)
-    connection = engine.raw_connection() if isinstance(bind, Engine) else None
-    autocommit = connection is not None and engine.dialect.driver == "psycopg" and not connection.driver_connection.autocommit
-    try:
-        if autocommit:
-            connection.driver_connection.autocommit = True  # the checkout left it idle: no transaction open
-        cursor = (connection or bind.connection).cursor()
-        if engine.dispatch.before_cursor_execute:
-            engine.dispatch.before_cursor_execute(None if connection else bind, cursor, driver.sql, parameters, None, False)
-        cursor.execute(driver.sql, parameters)
-        values = cursor.fetchone()
-        cursor.close()
-    finally:
-        if connection is not None:
-            try:
-                if autocommit and not connection.driver_connection.closed:
-                    connection.driver_connection.autocommit = False
-            except Exception:  # e.g. a query still running after an interruption: not reusable
-                connection.invalidate()
-            finally:
-                connection.close()  # back to the pool, which rolls back whatever the driver began
+    if not isinstance(bind, Engine):
+        return _read_first(engine, bind, bind.connection, driver, parameters)
+    for attempt in (1, 2):
+        connection = engine.raw_connection()
+        try:
+            return _read_first(engine, None, connection, driver, parameters)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if attempt == 2 or not engine.dialect.is_disconnect(error, connection.driver_connection, None):
+                raise
+            connection.invalidate(error)
+            engine.dispose(close=False)  # the server went away: every pooled connection is dead too
+        finally:
+            connection.close()  # back to the pool, which rolls back whatever the driver began
+    raise AssertionError("unreachable")
+
+
+def _read_first(engine, bound, dbapi_connection, driver: _DriverStatement, parameters) -> dict | None:
+    cursor = dbapi_connection.cursor()
+    if engine.dispatch.before_cursor_execute:
+        engine.dispatch.before_cursor_execute(bound, cursor, driver.sql, parameters, None, False)
+    cursor.execute(driver.sql, parameters)
+    values = cursor.fetchone()
+    cursor.close()
     return None if values is None else driver.row(values)
 
 
 def init_database(app) -> None:
-    """`db.init_app`, with the pool's check of each connection it hands out chosen for the driver.
-    `pool_pre_ping` (the default in Config) guards against connections the server dropped (a
-    restart, a failover, an idle timeout). For psycopg, SQLAlchemy's ping switches the connection
-    to autocommit, sends `SELECT 1` through a cursor and switches back: about 100 µs of the app's CPU
-    per checkout on the bench machine, paid once or twice by every page (issue 17). The same check
-    is done here with an empty query straight through libpq (about 13 µs): a connection that fails
-    it is replaced by a new one, and so is every connection older than it, as with pre-ping (the
-    pool retries a checkout that raises InvalidatePoolError). Other drivers keep SQLAlchemy's pre-ping."""
+    """`db.init_app`, and on psycopg the connection policy of app.postgres: reads in autocommit, a
+    transaction from the first write, a ping only after idleness (in place of `pool_pre_ping`, the
+    default in Config, which guards against connections the server dropped: a restart, a failover,
+    an idle timeout) and lazily built result descriptions. Other drivers keep SQLAlchemy's pre-ping."""
     from sqlalchemy.engine import make_url
 
     options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
-    libpq_ping = options.get("pool_pre_ping") and make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_driver_name() == "psycopg"
-    if libpq_ping:
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
+    psycopg = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_driver_name() == "psycopg"
+    ping = options.get("pool_pre_ping")
+    if psycopg:
+        engine_options = {**options, "pool_pre_ping": False}
+        if not app.config.get("DATABASE_PREPARED_STATEMENTS", True):
+            engine_options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     db.init_app(app)
-    if libpq_ping:
+    if psycopg:
+        from app import postgres
+
         with app.app_context():
-            event.listen(db.engine, "checkout", _libpq_ping)
-
-
-def _libpq_ping(dbapi_connection, connection_record, connection_proxy) -> None:
-    from psycopg import Error, pq
-
-    # As SQLAlchemy's pre-ping does, a failed ping invalidates every connection the pool holds from
-    # before it (after a restart or failover they are all dead), and the pool connects afresh.
-    try:
-        answered = dbapi_connection.pgconn.exec_(b"").status == pq.ExecStatus.EMPTY_QUERY
-    except (Error, MemoryError) as error:  # the socket is gone (some psycopg_c builds: MemoryError on no result)
-        raise sa_exc.InvalidatePoolError(str(error)) from error
-    if not answered:
-        raise sa_exc.InvalidatePoolError(dbapi_connection.pgconn.get_error_message() or "no answer to a ping")
+            postgres.install(db.engine, app.config.get("DATABASE_PING_AFTER_IDLE_SECONDS", 0.0) if ping else None)
 
 
 def attach_row(model, row: dict):
