@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from app.assignments import rules
 from app.assignments.models import Grading, Submission, SubmissionStatus, SubmissionVersion
@@ -16,6 +16,7 @@ from app.certificates.models import Certificate, CertificateStatus
 from app.certificates.queries import awaiting_approval
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, ModuleRelease
 from app.cohorts.schedule import module_release_dates
+from app.db import read_rows
 from app.extensions import db
 from app.learning.access import OPEN_STATUSES, Release
 from app.learning.outline import OutlineAssignment, OutlineCourse
@@ -130,26 +131,30 @@ class DueItem:
 @dataclass(frozen=True)
 class Feedback:
     enrolment_id: int
-    assignment: Assignment
+    assignment_title: str
+    assignment_slug: str
+    module_slug: str
+    course_slug: str
     decision: str
     points: float
     max_points: float
     graded_at: datetime
-    course_slug: str
 
 
 # Built once: building these statements with their loader options per request cost about as
 # much as running them.
 _STATUSES = select(Submission.enrolment_id, Submission.assignment_id, Submission.status).where(
     Submission.enrolment_id.in_(bindparam("enrolment_ids", expanding=True)))
+# The columns the list shows, not the gradings, assignments and modules whole (their comments,
+# rubrics, instructions and objectives travelled to every dashboard and were parsed for nothing).
 _FEEDBACK = (
-    select(Grading, Submission.enrolment_id, Assignment, Course.slug)
+    select(Submission.enrolment_id, Assignment.title, Assignment.slug, Module.slug, Course.slug,
+           Grading.decision, Grading.points, Grading.max_points, Grading.created_at)
     .join(SubmissionVersion, Grading.version_id == SubmissionVersion.id)
     .join(Submission, SubmissionVersion.submission_id == Submission.id)
     .join(Assignment, Submission.assignment_id == Assignment.id)
     .join(Module, Assignment.module_id == Module.id).join(Course, Module.course_id == Course.id)
     .where(Submission.enrolment_id.in_(bindparam("enrolment_ids", expanding=True)))
-    .options(contains_eager(Assignment.module))
     .order_by(Grading.created_at.desc(), Grading.id.desc()).limit(bindparam("limit"))
 )
 
@@ -184,8 +189,8 @@ def upcoming_due(enrolments: list[DashboardEnrolment], outlines: dict[int, Outli
 def latest_feedback(enrolments: list[Enrolment], limit: int = 5) -> list[Feedback]:
     if not enrolments:
         return []
-    rows = db.session.execute(_FEEDBACK, {"enrolment_ids": [e.id for e in enrolments], "limit": limit}).all()
-    return [Feedback(enrolment_id, assignment, grading.decision.value, grading.points, grading.max_points, grading.created_at, course_slug)
-            for grading, enrolment_id, assignment, course_slug in rows]
+    rows = read_rows(_FEEDBACK, {"enrolment_ids": [e.id for e in enrolments], "limit": limit})
+    return [Feedback(enrolment_id, title, slug, module_slug, course_slug, decision.value, points, max_points, graded_at)
+            for enrolment_id, title, slug, module_slug, course_slug, decision, points, max_points, graded_at in rows]
 
 

@@ -25,6 +25,12 @@ def test_dashboard_lists_due_assignments_and_new_feedback(browser, make, db):
     page = browser.get("/lernstand").get_data(as_text=True)
     assert "Neue Rückmeldungen" in page
     assert "Überarbeitung erbeten" in page and "0 von 2 Punkten" in page
+    from flask import url_for
+
+    with browser.client.application.test_request_context():
+        link = url_for("assignments.assignment", course_slug=assignment.module.course.slug, module_slug="02-abschluss",
+                       assignment_slug=assignment.slug)
+    assert f'<a href="{link}">{assignment.title}</a>:' in page  # the feedback names the assignment and links to it
 
 
 def count_queries(db, browser, url: str) -> int:
