@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 
 from bench import data, queries
 
@@ -193,16 +193,6 @@ def _enrol_in_more_courses(fixture, workdir: Path, count: int) -> None:
     db.session.commit()
 
 
-def _analyze(url: str, engine) -> None:
-    """Statistics for the planner, as a settled database has them."""
-    if url.startswith("postgresql"):
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-    else:
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=1000)
@@ -234,7 +224,7 @@ def main() -> None:
             fixture = data.build(app, 0, trainer_cohort=MATRIX_COHORT - 2)  # + the demo learner and the pool learner
             pool = data.add_quiz_pool(fixture, 1)
             engine = db.engine
-            _analyze(url, engine)
+            data.analyze(url, engine)
         clients = {"anonymous": app.test_client()}
         for who, email in (("learner", fixture.learner_email), ("pool", fixture.pool_email), ("trainer", fixture.trainer_email)):
             clients[who] = app.test_client()
@@ -272,7 +262,7 @@ def main() -> None:
             with app.app_context():
                 _enrol_in_more_courses(fixture, workdir, SCALE_COURSES)
                 data.grow(fixture, 0, SCALE_COHORT - MATRIX_COHORT)
-                _analyze(url, engine)
+                data.analyze(url, engine)
                 db.session.remove()
             for rung in (
                 Rung("lesson@scale", f"lesson page, learner in {SCALE_COURSES} courses, cohort of {SCALE_COHORT:,}", "learner", fixture.lesson_path),

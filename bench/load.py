@@ -306,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
                 scenario = plan(app, args.users)
                 from app.extensions import db
 
+                data.analyze(url, db.engine)
+
                 db.session.remove()
                 db.engine.dispose()
             (tmp / "plan.json").write_text(json.dumps(scenario), encoding="utf-8")
