@@ -151,7 +151,9 @@ def init_database(app) -> None:
     psycopg = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_driver_name() == "psycopg"
     ping = options.get("pool_pre_ping")
     if psycopg:
-        engine_options = {**options, "pool_pre_ping": False}
+        # a connection given back in autocommit has no transaction to roll back (app.postgres: the
+        # page views): the pool's reset skips psycopg's rollback() call
+        engine_options = {**options, "pool_pre_ping": False, "skip_autocommit_rollback": True}
         if not app.config.get("DATABASE_PREPARED_STATEMENTS", True):
             engine_options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
