@@ -1,11 +1,12 @@
 """Loading course content for the current user: the enrolment, and whether a module is open."""
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, cast, func, select, type_coerce
 from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only
 
 from app import clock
@@ -13,6 +14,7 @@ from app.accounts.models import Role, User
 from app.catalogue.models import Course, Lesson, Module
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, ModuleRelease, cohort_trainers
 from app.extensions import db
+from app.progress.models import ProgressItem
 
 OPEN_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED)
 
@@ -89,16 +91,23 @@ class CohortSchedule:
 class EnrolmentRow:
     id: int
     cohort: CohortSchedule
+    done: dict[str, set[int]]  # item type value → ids done, as app.progress.services.enrolment_state
 
 
 # The lesson page's two reads in one statement: the course's version by slug (which outline copy is
 # current, app.learning.outline), outer-joined to the user's latest open enrolment in it and that
 # cohort's release dates — one row per release date, or one row with NULLs. The outer enrolment and
 # cohort are aliases, so the subquery's own stay its own; the subquery is correlated to the course.
+# The enrolment's progress comes along as one string "lesson:12,quiz:3,…" (string_agg on
+# PostgreSQL, group_concat on SQLite), so the page needs no statement of its own for it.
 _ENROLLED, _ITS_COHORT = aliased(Enrolment, name="enrolled"), aliased(Cohort, name="its_cohort")
+_DONE = (
+    select(func.aggregate_strings(type_coerce(ProgressItem.item_type, String) + ":" + cast(ProgressItem.item_id, String), ","))
+    .where(ProgressItem.enrolment_id == _ENROLLED.id).scalar_subquery()
+)
 _VERSION_WITH_ENROLMENT = (
     select(Course.id, Course.content_hash, Course.imported_at, _ENROLLED.id, _ITS_COHORT.id, _ITS_COHORT.starts_on,
-           _ITS_COHORT.release_locks, ModuleRelease.module_id, ModuleRelease.opens_on)
+           _ITS_COHORT.release_locks, _DONE, ModuleRelease.module_id, ModuleRelease.opens_on)
     .select_from(Course)
     .outerjoin(_ENROLLED, _ENROLLED.id == _latest_open_enrolment(select(Enrolment.id), course_id=Course.id).scalar_subquery())
     .outerjoin(_ITS_COHORT, _ENROLLED.cohort_id == _ITS_COHORT.id)
@@ -116,12 +125,16 @@ def version_and_enrolment_row_or_404(slug: str, user: User) -> tuple[tuple, Enro
     rows = db.session.connection().execute(_VERSION_WITH_ENROLMENT, {"slug": slug, "user_id": user.id}).all()
     if not rows:
         abort(404)
-    course_id, content_hash, imported_at, enrolment_id, cohort_id, starts_on, release_locks = rows[0][:7]
+    course_id, content_hash, imported_at, enrolment_id, cohort_id, starts_on, release_locks, done = rows[0][:8]
     version = (course_id, content_hash, imported_at)
     if enrolment_id is None:
         return version, None
     releases = tuple(Release(module_id, opens_on) for *_, module_id, opens_on in rows if module_id is not None)
-    return version, EnrolmentRow(enrolment_id, CohortSchedule(cohort_id, starts_on, release_locks, releases))
+    state: dict[str, set[int]] = defaultdict(set)
+    for item in done.split(",") if done else ():
+        item_type, _, item_id = item.partition(":")
+        state[item_type].add(int(item_id))
+    return version, EnrolmentRow(enrolment_id, CohortSchedule(cohort_id, starts_on, release_locks, releases), state)
 
 
 def may_preview(user: User, course: Course) -> bool:

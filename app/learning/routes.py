@@ -119,7 +119,7 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     # the outline and the lesson's text from the per-process copy of this course version
     # (app.learning.outline); enrolment, progress and release dates per request
     course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug, outline=True)
-    state = enrolment_state(enrolment) if enrolment else {}
+    state = enrolment.done if enrolment else {}  # read with the enrolment (app.learning.access)
     locked = locked_reason(module, state.get("module", set()), course) if enrolment else []
     if locked or opens_on(enrolment, module):
         flash(_("Dieses Modul ist noch gesperrt."), "info")
