@@ -102,6 +102,22 @@ def test_attempt_page_never_contains_the_answers(browser, learner, db):
     assert 'name="q-meldefrist"' in page
 
 
+def test_the_attempt_page_shows_the_questions_of_its_own_snapshot(browser, learner, db):
+    """The page keeps parsed snapshots by their text (app.quizzes.routes._questions), not by
+    attempt: a snapshot with other content is shown as it is, never one parsed before."""
+    import copy
+
+    attempt = start_attempt(browser, db)
+    first = attempt.snapshot[0]
+    assert first["title_html"] in browser.get(f"/versuche/{attempt.id}").get_data(as_text=True)
+    changed = copy.deepcopy(attempt.snapshot)
+    changed[0]["title_html"] = "Eine andere Frage"
+    attempt.snapshot = changed
+    db.session.commit()
+    page = browser.get(f"/versuche/{attempt.id}").get_data(as_text=True)
+    assert "Eine andere Frage" in page and first["title_html"] not in page
+
+
 def test_answers_are_saved_and_the_attempt_resumes(browser, learner, db):
     attempt = start_attempt(browser, db)
     browser.post(f"/versuche/{attempt.id}", {"action": "save", "q-meldefrist": "72"})
