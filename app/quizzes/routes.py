@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import Text, bindparam, cast, select
+from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.orm import joinedload
 
 from app.catalogue.models import Course, Module, Quiz
@@ -35,14 +35,20 @@ def _quiz_context(course_slug: str, module_slug: str):
     return course, module, quiz, enrolment
 
 
+_QUESTION_COUNT = select(func.json_array_length(Quiz.questions)).where(Quiz.id == bindparam("quiz_id"))
+
+
 @bp.get("/kurse/<course_slug>/<module_slug>/quiz")
 @login_required
 def overview(course_slug: str, module_slug: str):
     course, module, quiz, enrolment = _quiz_context(course_slug, module_slug)
     attempts = services.attempts_of(enrolment, quiz) if enrolment else []
     locked = locked_reason(module, enrolment_state(enrolment).get("module", set()), course) if enrolment else []
+    # the number of questions counted by the database: the deferred question list (answers
+    # included, 24 KB for the demo quiz) is not loaded and parsed for it
+    question_count = db.session.scalar(_QUESTION_COUNT, {"quiz_id": quiz.id})
     return render_template(
-        "quizzes/overview.html", course=course, module=module, quiz=quiz, enrolment=enrolment, attempts=attempts,
+        "quizzes/overview.html", course=course, module=module, quiz=quiz, question_count=question_count, enrolment=enrolment, attempts=attempts,
         current=services.open_attempt(attempts), passed=any(a.passed for a in attempts), locked=locked, form=FlaskForm(),
         opens=opens_on(enrolment, module),
     )

@@ -102,6 +102,14 @@ def test_attempt_page_never_contains_the_answers(browser, learner, db):
     assert 'name="q-meldefrist"' in page
 
 
+def test_the_quiz_overview_counts_the_questions(browser, learner, db):
+    from app.catalogue.models import Quiz
+
+    quiz = db.session.scalar(select(Quiz).join(Module).where(Module.slug == "01-grundlagen"))
+    page = browser.get("/kurse/kurz-kurs/01-grundlagen/quiz").get_data(as_text=True)
+    assert f"<li>{len(quiz.questions)} Fragen</li>" in page and len(quiz.questions) > 1
+
+
 def test_the_attempt_page_shows_the_questions_of_its_own_snapshot(browser, learner, db):
     """The page keeps parsed snapshots by their text (app.quizzes.routes._questions), not by
     attempt: a snapshot with other content is shown as it is, never one parsed before."""
