@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 from typing import Callable, Protocol
 
@@ -188,7 +189,16 @@ class _UserContent:
 
 def render_user_markdown(text: str | None) -> Markup:
     """User-written Markdown as safe HTML: raw HTML is off, markdown-it escapes it."""
-    return Markup(render(text or "", _UserContent()).html)  # noqa: S704  # nosec B704 - html=False: no raw HTML passes
+    return Markup(_user_html(text or ""))  # noqa: S704  # nosec B704 - html=False: no raw HTML passes
+
+
+@lru_cache(maxsize=256)
+def _user_html(text: str) -> str:
+    """The HTML of a user's text, kept per process by the text itself: a hand-in, a trainer's
+    comment or a forum post is shown again and again, and its HTML depends on nothing but the
+    text (the resolver keeps links and drops images, whoever reads). Markdown no longer runs on
+    every view of the assignment page's versions (issue 17)."""
+    return render(text, _UserContent()).html
 
 
 def render_inline(text: str) -> str:

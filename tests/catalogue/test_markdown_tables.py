@@ -31,3 +31,14 @@ def test_a_heading_with_quotes_cannot_break_out_of_the_attribute():
     html = str(render_user_markdown('| a" onfocus="alert(1) | b |\n|---|---|\n| 1 | 2 |\n'))
     assert 'onfocus="alert' not in html
     assert 'aria-label="a&quot; onfocus=&quot;alert(1), b"' in html
+
+
+def test_user_markdown_is_kept_per_text_and_never_mixed_up():
+    """render_user_markdown keeps the HTML of each text (app.catalogue.markdown._user_html): the
+    same text gives the same HTML, and texts of the same length or shape still get their own."""
+    first = str(render_user_markdown("**eins** <b>x</b>"))
+    second = str(render_user_markdown("**zwei** <b>y</b>"))
+    assert first == "<p><strong>eins</strong> &lt;b&gt;x&lt;/b&gt;</p>\n"
+    assert second == "<p><strong>zwei</strong> &lt;b&gt;y&lt;/b&gt;</p>\n"
+    assert str(render_user_markdown("**eins** <b>x</b>")) == first
+    assert str(render_user_markdown(None)) == ""
