@@ -104,8 +104,9 @@ def assignment(course_slug: str, module_slug: str, assignment_slug: str):
                 db.session.commit()  # keep the draft
                 flash(exc.message, "error")
                 return redirect(page_url)
+            number = version.number  # read before the commit, which would expire it
             db.session.commit()
-            flash(_("Version %(n)d ist abgegeben. Ihre Trainerin oder Ihr Trainer wird benachrichtigt.", n=version.number), "success")
+            flash(_("Version %(n)d ist abgegeben. Ihre Trainerin oder Ihr Trainer wird benachrichtigt.", n=number), "success")
             return redirect(page_url)
         db.session.commit()
         flash(_("Datei entfernt. Ihr Entwurf ist gespeichert.") if remove.isdigit() else _("Ihr Entwurf ist gespeichert."), "success")

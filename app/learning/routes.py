@@ -11,6 +11,7 @@ from app.catalogue.models import Lesson, Module
 from app.certificates.queries import awaiting_approval
 from app.cohorts.models import Cohort, Enrolment
 from app import clock, navigation
+from app.db import keep_loaded_on_commit
 from app.extensions import db
 from app.learning.access import (
     active_lessons, allowed_or_403, closed_until, course_or_404, enrolment_for, locked_reason, module_or_404, opens_on,
@@ -139,7 +140,8 @@ def mark_done(course_slug: str, module_slug: str, lesson_slug: str):
     if locked_reason(module, enrolment_state(enrolment).get("module", set()), course) or opens_on(enrolment, module):
         abort(403)
     complete_item(enrolment, ItemType.LESSON, lesson.id, module)
-    db.session.commit()
+    with keep_loaded_on_commit():  # the message and the next URL read what is loaded: no reload after the commit
+        db.session.commit()
     flash(_("Lektion „%(title)s“ als erledigt markiert.", title=lesson.title), "success")
     index = lessons.index(lesson)
     if index + 1 < len(lessons):

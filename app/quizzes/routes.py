@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from app.catalogue.models import Course, Module, Quiz
 from app.cohorts.models import Enrolment
-from app.db import begin_writes
+from app.db import begin_writes, keep_loaded_on_commit
 from app.errors import DomainError
 from app.extensions import db
 from app.learning.access import course_or_404, locked_reason, module_or_404, opens_on, require_access
@@ -70,7 +70,8 @@ def start(course_slug: str, module_slug: str):
         db.session.commit()  # a timed-out attempt may have been closed on the way
         flash(exc.message, "error")
         return redirect(url_for("quizzes.overview", course_slug=course.slug, module_slug=module.slug))
-    db.session.commit()
+    with keep_loaded_on_commit():  # the redirect reads the new attempt's id: no reload after the commit
+        db.session.commit()
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
 
@@ -142,24 +143,25 @@ def attempt(attempt_id: int):
     if request.method == "POST":
         if not FlaskForm().validate_on_submit():
             abort(400)
+        # after a commit the redirects name the attempt by the URL's id: attempt.id would reload it
         values = request.form.to_dict(flat=False)
         if request.form.get("action") == "submit":
             services.submit_attempt(attempt, values)
             db.session.commit()
-            return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+            return redirect(url_for("quizzes.review", attempt_id=attempt_id))
         saved = services.save_answers(attempt, values)
         db.session.commit()
         if not saved:
             flash(_("Die Zeit ist abgelaufen. Ihr Versuch wurde mit den gespeicherten Antworten abgegeben."), "info")
-            return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+            return redirect(url_for("quizzes.review", attempt_id=attempt_id))
         flash(_("Ihre Antworten sind gespeichert."), "success")
-        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
     if services.is_overdue(attempt):
         begin_writes()
         services.submit_attempt(attempt, None)
         db.session.commit()
         flash(_("Die Zeit ist abgelaufen. Ihr Versuch wurde mit den gespeicherten Antworten abgegeben."), "info")
-        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+        return redirect(url_for("quizzes.review", attempt_id=attempt_id))
     module = attempt.quiz.module
     return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, module=module, course=module.course)
 
