@@ -7,6 +7,7 @@ from functools import wraps
 
 from flask import abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import TimestampSigner
 from flask_login import current_user
 
 from app.accounts.models import Role, User
@@ -108,9 +109,29 @@ CSP = (
 )
 
 
+class _KeyCachingSigner(TimestampSigner):
+    """itsdangerous' signer, with the signing key derived from a secret key once per process
+    instead of on every signature (an HMAC of the salt under the secret key: reading the session
+    cookie and writing it again each request did it twice). The derived key depends only on the
+    secret key, the salt, the derivation and the digest — all in the cache key."""
+
+    _derived: dict[tuple, bytes] = {}
+    _MAX_DERIVED = 64
+
+    def derive_key(self, secret_key=None) -> bytes:
+        key = (self.secret_keys[-1] if secret_key is None else secret_key, self.salt, self.key_derivation, self.digest_method)
+        derived = self._derived.get(key)
+        if derived is None:
+            derived = super().derive_key(secret_key)
+            if len(self._derived) >= self._MAX_DERIVED:
+                self._derived.clear()
+            self._derived[key] = derived
+        return derived
+
+
 class _SessionInterface(SecureCookieSessionInterface):
     """Flask's signed session cookie, with its serializer built once per secret key instead of on
-    every request (the signing itself is the same)."""
+    every request, and its signing key derived once (the signing itself is the same)."""
 
     _cached: tuple | None = None
 
@@ -118,7 +139,10 @@ class _SessionInterface(SecureCookieSessionInterface):
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         cached = self._cached
         if cached is None or cached[0] != keys:
-            cached = self._cached = (keys, super().get_signing_serializer(app))
+            serializer = super().get_signing_serializer(app)
+            if serializer is not None:
+                serializer.signer = _KeyCachingSigner
+            cached = self._cached = (keys, serializer)
         return cached[1]
 
 
