@@ -5,11 +5,12 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app.application import Application
 from app.config import Config
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=False)
+    app = Application(__name__, instance_relative_config=False)
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)

@@ -41,7 +41,46 @@ def check_limits_only_where_declared(app: Flask, limiter: Limiter = limiter) -> 
     if len(kept) == len(hooks):
         return False
     hooks[:] = kept
+    _run_limiter_hooks_only_where_checked(app, limiter)
     return True
+
+
+def _run_limiter_hooks_only_where_checked(app: Flask, limiter: Limiter) -> None:
+    """Without the before_request check, a page without a limit never touches Flask-Limiter's
+    per-request state (`_limiter_request_context` on the request context, made the first time
+    `limiter.context` is read — by a limit decorator). Its after_request hook (deductions and the
+    X-RateLimit headers, from that state) and its teardown (resetting it) then find a fresh, empty
+    state and do nothing, at about 70 Python calls a page; they now run when the state exists. If
+    Flask-Limiter keeps its state elsewhere in a later version, both stay as they are."""
+    from functools import partial
+
+    from flask.globals import _cv_request
+
+    context = getattr(type(limiter), "context", None)
+    if not isinstance(context, property) or "_limiter_request_context" not in context.fget.__code__.co_names:
+        return
+    inject_headers = getattr(type(limiter), "_Limiter__inject_headers", None)
+    release_context = getattr(limiter, "_Limiter__release_context", None)
+
+    def checked() -> bool:
+        request_context = _cv_request.get(None)
+        return request_context is not None and hasattr(request_context, "_limiter_request_context")
+
+    def limiter_headers(response):
+        return inject_headers(limiter, response) if checked() else response
+
+    def limiter_release(exc=None) -> None:
+        if checked():
+            release_context(exc)
+
+    after = app.after_request_funcs.get(None, [])
+    for n, hook in enumerate(after):
+        if isinstance(hook, partial) and hook.func is inject_headers and hook.args == (limiter,):
+            after[n] = limiter_headers
+    teardown = app.teardown_request_funcs.get(None, [])
+    for n, hook in enumerate(teardown):
+        if hook == release_context:
+            teardown[n] = limiter_release
 
 def bind_migrations(app: Flask) -> None:
     """Flask-Migrate, for `flask db …` and for tests that build a schema with `flask_migrate.upgrade()`.

@@ -22,7 +22,8 @@ class NavEntry:
 
 
 _ENTRIES: dict[str, NavEntry] = {}
-_CACHE: dict[tuple[str, str, str], tuple] = {}  # (role, locale, script root) → entries with URL and label
+# (role, locale, script root) → (entries with URL and label, their endpoints, the entries with a badge)
+_CACHE: dict[tuple[str, str, str], tuple[tuple, frozenset[str], tuple[NavEntry, ...]]] = {}
 
 
 def register(endpoint: str, label: Callable[[], str], roles: set[str] | frozenset[str], order: int = 50,
@@ -31,17 +32,24 @@ def register(endpoint: str, label: Callable[[], str], roles: set[str] | frozense
     _CACHE.clear()
 
 
-def _entries_for(role: str, locale: str, script_root: str) -> tuple[tuple[NavEntry, str, str], ...]:
+def _navigation_for(role: str, locale: str, script_root: str) -> tuple[tuple, frozenset[str], tuple[NavEntry, ...]]:
     """(entry, url, label) for a role in a language: the same on every page, so built once per
-    process (the URLs take no arguments, the labels depend only on the language)."""
+    process (the URLs take no arguments, the labels depend only on the language); with the set of
+    their endpoints and the entries that show a badge, which every page's state asks for."""
     key = (role, locale, script_root)
     cached = _CACHE.get(key)
     if cached is None:
-        cached = _CACHE[key] = tuple(
+        entries = tuple(
             (entry, url_for(entry.endpoint), str(entry.label()))
             for entry in sorted(_ENTRIES.values(), key=lambda e: e.order) if role in entry.roles
         )
+        cached = _CACHE[key] = (entries, frozenset(entry.endpoint for entry, _url, _label in entries),
+                                tuple(entry for entry, _url, _label in entries if entry.badge))
     return cached
+
+
+def _entries_for(role: str, locale: str, script_root: str) -> tuple[tuple[NavEntry, str, str], ...]:
+    return _navigation_for(role, locale, script_root)[0]
 
 
 def entries_for_current_user() -> list[dict]:
@@ -61,19 +69,22 @@ def entries_for_current_user() -> list[dict]:
     ]
 
 
-def state_for_current_user() -> tuple:
+def state_for_current_user(locale: str | None = None) -> tuple:
     """Everything the navigation of this request depends on, as a key for the cached layout
     (app.templating.layout_header): role, language, script root, which entry is current, the
-    badges. Cheaper than building the entries, which are only needed when the key is new."""
+    badges. Cheaper than building the entries, which are only needed when the key is new.
+    `locale`: the request's language if the caller has it at hand (str(get_locale()) otherwise)."""
     user = current_user._get_current_object()  # once: each use of the proxy looks the user up again
     if not getattr(user, "is_authenticated", False):
         return ()
-    from flask_babel import get_locale
+    if locale is None:
+        from flask_babel import get_locale
 
+        locale = str(get_locale())
     role = user.role.value
-    entries = _entries_for(role, str(get_locale()), request.script_root)
+    _entries, endpoints, badged = _navigation_for(role, locale, request.script_root)
     endpoint = request.endpoint
     return (
-        role, endpoint if any(entry.endpoint == endpoint for entry, _url, _label in entries) else None,
-        tuple(entry.badge(user) for entry, _url, _label in entries if entry.badge),
+        role, endpoint if endpoint in endpoints else None,
+        tuple([entry.badge(user) for entry in badged]) if badged else (),
     )

@@ -12,6 +12,7 @@ from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
 
 from app.accounts.models import Role
+from app.i18n import locale_name
 
 
 def _translations():
@@ -176,7 +177,7 @@ def decimal_filter(value, fmt=None) -> str:
     Decimal("1.50") are told apart."""
     if value is None:
         return ""
-    key = (str(get_locale()), repr(value), fmt)
+    key = (locale_name(), repr(value), fmt)
     text = _decimals.get(key)
     if text is None:
         text = format_decimal(value, fmt)
@@ -241,9 +242,9 @@ def layout_header() -> Markup:
     from app.navigation import entries_for_current_user, state_for_current_user
     from app.security import csrf_token
 
-    locale = str(get_locale())
+    locale = locale_name()
     signed_in = bool(getattr(current_user._get_current_object(), "is_authenticated", False))
-    key = ("header", locale, request.script_root, signed_in, state_for_current_user())
+    key = ("header", locale, request.script_root, signed_in, state_for_current_user(locale))
     parts = _fragment("layout/header.html", key, locale=locale, signed_in=signed_in,
                       entries=entries_for_current_user)  # called only when the key is new
     values = {"csrf_token": csrf_token(), "next_path": request.full_path if request.query_string else request.path}
@@ -255,7 +256,7 @@ def layout_head() -> Markup:
 
 
 def layout_footer() -> Markup:
-    return Markup("".join(_fragment("layout/footer.html", ("footer", str(get_locale()), request.script_root))))
+    return Markup("".join(_fragment("layout/footer.html", ("footer", locale_name(), request.script_root))))
 
 
 def register_templating(app) -> None:
@@ -281,6 +282,6 @@ def register_templating(app) -> None:
         user = current_user._get_current_object()
         return {
             "site_name": app.config["SITE_NAME"],
-            "current_locale": str(get_locale()),
+            "current_locale": locale_name(),
             "is_admin": getattr(user, "is_authenticated", False) and user.role == Role.ADMIN,
         }

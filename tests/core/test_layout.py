@@ -63,3 +63,60 @@ def test_the_signed_csrf_token_is_kept_per_session_token_only(app, browser, anot
     (old,) = first
     assert browser.post("/sprache", {"lang": "en", "next": "/impressum", "csrf_token": old}).status_code == 400
     assert browser.post("/sprache", {"lang": "en", "next": "/impressum"}).status_code == 302  # the renewed one
+
+
+def test_the_request_language_is_read_once_and_follows_force_locale_and_refresh(app, make, db):
+    """app.i18n.locale_name keeps "de"/"en" per request beside Flask-Babel's locale: force_locale()
+    (a mail in the recipient's language) and refresh() after a language change must still switch
+    it, as they switch get_locale(). select_locale hands Flask-Babel one Locale per identifier."""
+    from flask_babel import force_locale, get_locale, refresh
+    from flask_login import login_user
+
+    from app.i18n import locale_name, select_locale
+
+    from app.accounts.services import start_session
+
+    user = make.user("learner")
+    start_session(user)
+    with app.test_request_context("/impressum"):
+        assert locale_name() == "de" and locale_name() == str(get_locale())
+        with force_locale("en"):
+            assert locale_name() == "en"
+        assert locale_name() == "de"
+        login_user(user)
+        user.locale = "en"
+        assert locale_name() == "de"  # chosen for this request already, as get_locale() says
+        refresh()
+        assert locale_name() == "en" == str(get_locale())
+        assert select_locale() is select_locale()  # the same Locale object, not parsed again
+    assert locale_name() == str(get_locale())  # after the request: what Flask-Babel says (here the test's app context)
+
+
+def test_the_navigation_state_follows_the_current_entry_and_the_badge(app, make, db):
+    """app.navigation keeps each role's entries with their endpoints and badge entries; the state
+    (the cached header's key) must still name the current entry and today's badge count."""
+    from flask_login import login_user
+
+    from app import navigation
+
+    from app.accounts.services import start_session
+
+    user = make.user("learner")
+    start_session(user)
+    with app.test_request_context("/lernstand"):
+        login_user(user)
+        assert navigation.state_for_current_user("de") == ("learner", "learning.dashboard", ())
+        assert navigation.state_for_current_user() == navigation.state_for_current_user("de")
+    with app.test_request_context("/impressum"):
+        login_user(user)
+        assert navigation.state_for_current_user("de") == ("learner", None, ())
+    counted = []
+    navigation.register("core.imprint", lambda: "Test", {"learner"}, 99, badge=lambda u: counted.append(u) or len(counted))
+    try:
+        with app.test_request_context("/impressum"):
+            login_user(user)
+            assert navigation.state_for_current_user("de")[2] == (1,)
+            assert navigation.state_for_current_user("de")[2] == (2,)  # computed per call, not kept
+    finally:
+        del navigation._ENTRIES["core.imprint"]
+        navigation._CACHE.clear()
