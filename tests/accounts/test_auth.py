@@ -61,7 +61,8 @@ def _reset_link(app) -> str:
     deliver_pending()
     # the newest reset mail: the session's mail folder also holds other tests' mails, some
     # written under a frozen clock whose file names sort after today's
-    links = [re.search(r"http://campus\.test(/passwort-neu/\S+)", mail.get_content()) for mail in read_mails(app)]
+    # (other tests' mails may have attachments: their text part, not the multipart whole)
+    links = [re.search(r"http://campus\.test(/passwort-neu/\S+)", mail.get_body(("plain",)).get_content()) for mail in read_mails(app)]
     return [link for link in links if link][-1].group(1)
 
 
