@@ -82,7 +82,35 @@ def test_matrix_needs_the_same_few_queries_for_3_or_30_learners(db, make, cohort
     with QueryCounter(db.engine) as many:
         columns, rows = queries.progress_matrix(cohort)
     assert len(rows) == 30
-    assert many.count == few.count <= 3
+    assert many.count == few.count <= 2
+
+
+def test_matrix_attendance_is_what_the_sessions_plain_reading_gives(db, make, cohort, learners, trainer):
+    """The page reads held sessions and attendances in the union with the columns and stored items
+    (issue 17): each learner's summary must be what sessions.queries.cohort_attendance gives — held
+    sessions only, one with no record at all counted, learners without any record included — and
+    the statements must not grow with them."""
+    from app.sessions import queries as sessions
+    from app.sessions import services
+    from app.sessions.models import AttendanceStatus
+    from tests.sessions.conftest import add_session, past_session
+
+    jorg, anna, idle = learners
+    now = utcnow()
+    expected = sessions.cohort_attendance(cohort, now)
+    with QueryCounter(db.engine) as none_held:
+        assert queries.matrix_page(cohort, now)[2] == expected
+    first, second, _unrecorded = (past_session(cohort, days_ago=d, title=f"W{d}") for d in (3, 2, 1))
+    upcoming = add_session(cohort, starts_at=now + timedelta(days=2), title="later")
+    services.record_attendance(first, {jorg.id: AttendanceStatus.PRESENT, anna.id: AttendanceStatus.EXCUSED}, trainer)
+    services.record_attendance(second, {jorg.id: AttendanceStatus.ABSENT}, trainer)
+    services.record_attendance(upcoming, {anna.id: AttendanceStatus.PRESENT}, trainer, now=now + timedelta(days=3))
+    db.session.flush()
+    expected = sessions.cohort_attendance(cohort, now)
+    assert (expected[jorg.id].held, expected[jorg.id].present, expected[anna.id].excused, expected[idle.id].held) == (3, 1, 1, 3)
+    with QueryCounter(db.engine) as held:
+        assert queries.matrix_page(cohort, now)[2] == expected
+    assert held.count == none_held.count <= 2
 
 
 def test_matrix_columns_count_active_lessons_quizzes_and_required_assignments_only(db):

@@ -97,9 +97,8 @@ def _links(cohort_id: int, sort: str, descending: bool, only_inactive: bool, sta
 @role_required(*STAFF)
 def progress(cohort_id: int):
     cohort = cohort_row_or_404(current_user, cohort_id)  # id, name, course_id, course_completion
-    columns, rows, shown, now, sort, descending, only_inactive = _matrix(cohort)
+    columns, rows, shown, now, sort, descending, only_inactive, attendance = _matrix(cohort)
     from app.sessions.attendance import minimum_attendance
-    from app.sessions.queries import cohort_attendance
 
     status, only_waiting = request.args.get("status", ""), bool(request.args.get("waiting"))
     texts = _texts(str(get_locale()))
@@ -111,8 +110,7 @@ def progress(cohort_id: int):
         inactive_before=now - timedelta(days=INACTIVE_DAYS),
         select_label=texts.select_label, module_label=texts.module_label, cells_html=_cells_html(shown, texts.cell_words),
         links=_links(cohort.id, sort, descending, only_inactive, status, only_waiting),
-        # every learner of the cohort is in `rows` (filters apply to `shown`): their ids, without a query
-        attendance=cohort_attendance(cohort, now, [row.learner.enrolment_id for row in rows]),
+        attendance=attendance,
         min_attendance=minimum_attendance(cohort.course_completion),
     )
 
