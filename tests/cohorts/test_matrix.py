@@ -239,6 +239,22 @@ def test_the_checkbox_label_escapes_the_name(db, make, trainer_browser, cohort):
     assert '"<b>"' not in page
 
 
+@pytest.mark.parametrize("label", ["%(name)s auswählen", "Select %(name)s", "100 %% für %(name)s", "%(name)s oder %(name)s", "Auswählen"])
+def test_the_checkbox_label_around_the_name_is_what_formatting_writes(label):
+    """The template writes the label's text before and after the name instead of formatting it per
+    row (issue 17): for any translation the result must be `label % {"name": ...}` — one that does
+    not name the learner exactly once is formatted as before."""
+    from markupsafe import Markup, escape
+
+    from app.cohorts.routes.progress import _around_name
+
+    name = 'Eve "<b>" & Co'
+    before, after = _around_name(Markup(label))
+    written = Markup(label) % {"name": name} if before is None else before + escape(name) + after
+    assert written == Markup(label) % {"name": name}
+    assert (before is None) == (label.count("%(name)s") != 1)
+
+
 @pytest.mark.parametrize("query", ["", "?sort=progress&order=desc&filter=inactive&status=active&waiting=1", "?sort=bogus&status=<x>&order=x"])
 def test_sort_and_export_links_are_those_url_for_builds(app, db, trainer_browser, cohort, learners, query):
     """The links are one url_for per endpoint and the query strings joined on (issue 17): the same
