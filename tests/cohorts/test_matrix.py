@@ -241,18 +241,23 @@ def test_the_checkbox_label_escapes_the_name(db, make, trainer_browser, cohort):
 
 @pytest.mark.parametrize("label", ["%(name)s auswählen", "Select %(name)s", "100 %% für %(name)s", "%(name)s oder %(name)s", "Auswählen"])
 def test_the_checkbox_label_around_the_name_is_what_formatting_writes(label):
-    """The template writes the label's text before and after the name instead of formatting it per
-    row (issue 17): for any translation the result must be `label % {"name": ...}` — one that does
-    not name the learner exactly once is formatted as before."""
-    from markupsafe import Markup, escape
+    """Each row writes the label's text before and after the name instead of formatting it (issue
+    17): for any translation the result must be `label % {"name": ...}` — one that does not name the
+    learner exactly once is formatted as before — and the name and e-mail escaped."""
+    from types import SimpleNamespace
 
-    from app.cohorts.routes.progress import _around_name
+    from markupsafe import Markup
 
-    name = 'Eve "<b>" & Co'
-    before, after = _around_name(Markup(label))
-    written = Markup(label) % {"name": name} if before is None else before + escape(name) + after
-    assert written == Markup(label) % {"name": name}
-    assert (before is None) == (label.count("%(name)s") != 1)
+    from app.cohorts.matrix import Learner
+    from app.cohorts.routes.progress import _around_name, _learner_html
+
+    learner = Learner(7, 8, 'Eve "<b>" & Co', "eve@<x>.example", "", None, "withdrawn", utcnow(), 0, 0)
+    texts = SimpleNamespace(select_label=Markup(label), select_around=_around_name(Markup(label)),
+                            escaped_status_labels={"withdrawn": Markup("zurückgezogen")})
+    html = _learner_html(learner, texts)
+    assert f'aria-label="{Markup(label) % {"name": learner.name}}" disabled>' in html
+    assert '<span class="meta">eve@&lt;x&gt;.example</span>' in html and "<td>–</td>" in html and "<td>zurückgezogen</td>" in html
+    assert (texts.select_around[0] is None) == (label.count("%(name)s") != 1)
 
 
 @pytest.mark.parametrize("query", ["", "?sort=progress&order=desc&filter=inactive&status=active&waiting=1", "?sort=bogus&status=<x>&order=x"])
