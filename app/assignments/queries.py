@@ -152,11 +152,12 @@ def _waiting_count_statement(every_cohort: bool):
 def waiting_count(user: User) -> int:
     """The navigation badge on every trainer page: submissions waiting for a grade in the user's
     cohorts — one statement, built once per process (building it per request was 5-10 % of a
-    trainer's page)."""
+    trainer's page), read as a plain count without the session's ORM execution path (issue 17;
+    the layout asks for it once the view has committed or rolled back)."""
     if user.role not in (Role.TRAINER, Role.ADMIN):
         return 0
     every = grades_every_cohort(user)
-    return db.session.scalar(_waiting_count_statement(every), {} if every else {"user_id": user.id}) or 0
+    return read_rows(_waiting_count_statement(every), {} if every else {"user_id": user.id}).scalar() or 0
 
 
 def next_in_queue(user: User, filters: QueueFilter, after: Submission) -> Submission | None:
