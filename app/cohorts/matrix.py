@@ -63,11 +63,12 @@ class Row(NamedTuple):
         return max((now - self.last_activity).days, 0)
 
 
-# A Cell or Row from one tuple of its fields: tuple.__new__ is C, where calling the class goes through
+# A Cell, Row or Learner from one tuple of its fields: tuple.__new__ is C, where calling the class goes through
 # the Python-level __new__ that namedtuple writes — per cell of every learner, that call was a third
 # of building the rows (issue 17).
 _cell = functools.partial(tuple.__new__, Cell)
 _row = functools.partial(tuple.__new__, Row)
+new_learner = functools.partial(tuple.__new__, Learner)  # from a query's row in the order of the fields
 
 
 @dataclass

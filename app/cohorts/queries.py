@@ -98,7 +98,7 @@ def _columns(modules: dict, items: dict) -> list[matrix.ModuleColumn]:
 
 def cohort_learners(cohort: Cohort) -> list[matrix.Learner]:
     # .all(): one fetchall, where iterating the result fetches row by row (three calls a row)
-    return list(map(matrix.Learner._make, read_rows(_statements()["learners"], {"cohort_id": cohort.id}).all()))
+    return list(map(matrix.new_learner, read_rows(_statements()["learners"], {"cohort_id": cohort.id}).all()))
 
 
 def progress_matrix(cohort: Cohort, now: datetime | None = None) -> tuple[list[matrix.ModuleColumn], list[matrix.Row]]:
