@@ -114,13 +114,23 @@ def matrix_page(cohort, now: datetime) -> tuple[list[matrix.ModuleColumn], list[
     `course_id`."""
     modules: dict[int, tuple] = {}
     items: dict[int, dict[str, set[int]]] = {}
-    done: list[tuple] = []
+    done: dict[int, tuple[set, dict, set, set]] = {}  # as matrix.build_rows takes it
     held: set[int] = set()
     statuses: dict[int, dict[int, str]] = {}
     for kind, id_, number, item_id, text, item_kind, settings in read_rows(
             _statements()["page"], {"course_id": cohort.course_id, "cohort_id": cohort.id, "now": now}).all():
-        if kind == "progress":  # id_: the enrolment; text: the detail
-            done.append((id_, item_kind, item_id, text))
+        if kind == "progress":  # id_: the enrolment; text: the detail; most rows, so first
+            stored = done.get(id_)
+            if stored is None:
+                stored = done[id_] = (set(), {}, set(), set())
+            if item_kind == "lesson":
+                stored[0].add(item_id)
+            elif item_kind == "quiz":
+                stored[1][item_id] = text
+            elif item_kind == "assignment":
+                stored[2].add(item_id)
+            elif item_kind == "module":
+                stored[3].add(item_id)
         elif kind == "column":  # id_: the module; number: its position; text: its title
             _add_column_item(modules, items, id_, number, text, item_kind, item_id,
                              json.loads(settings) if settings is not None and item_kind == "assignment" else None)
