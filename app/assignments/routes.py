@@ -264,7 +264,8 @@ def queue():
     format_time = current_app.jinja_env.filters["datetime"]
     return render_template(
         "assignments/queue.html", form=form, submissions=submissions,
-        rows=[_queue_row_html(row, texts.row, link, format_time) for row in submissions], selected_cohort=selected_cohort, cohort_assignments=queries.assignments_of(selected_cohort) if selected_cohort else [],
+        rows=[_queue_row_html(row, texts.row, link, format_time) for row in submissions],
+        selected_cohort=selected_cohort, cohort_assignments=queries.assignments_of(selected_cohort) if selected_cohort else [],
     )
 
 
