@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app import navigation
 from app.assignments import downloads, queries, services
@@ -193,6 +193,42 @@ def _filter_texts(locale: str) -> SimpleNamespace:
         statuses=[(queries.OPEN, _("Offen (abgegeben, in Prüfung)")), (queries.ALL, _("Alle"))] + [
             (s.value, services.status_label(s)) for s in SubmissionStatus if s != SubmissionStatus.DRAFT],
         status_labels={s.value: services.status_label(s) for s in SubmissionStatus},
+        # the hand-in rows' words, as the template's _() wrote them (a trusted translation) and its
+        # escaping of the status labels and classes (_queue_row_html)
+        row=SimpleNamespace(
+            late=_as_template_writes(_("verspätet")), grade=_as_template_writes(_("Bewerten")), view=_as_template_writes(_("Ansehen")),
+            reviewer=Markup(_("bei %(name)s")),
+            statuses={s.value: (escape(_STATUS_CLASSES[s.value]), escape(services.status_label(s))) for s in SubmissionStatus},
+        ),
+    )
+
+
+def _as_template_writes(translation: str) -> Markup:
+    """A translation without variables as a template's _() returns it: trusted, `%%` as `%`."""
+    return Markup(translation) % {} if "%" in translation else Markup(translation)
+
+
+def _queue_row_html(row: queries.QueueRow, words: SimpleNamespace, link: tuple[Markup, Markup], format_time) -> Markup:
+    """One hand-in row's cells, as the template wrote them. Written here because in the template
+    each of the row's fifteen values went through escape() and came back as a new Markup — the
+    id, the trusted labels and the link's prefix and query string too; here only the five texts
+    people entered (learner, assignment, module, cohort, reviewer) and the time are escaped, each
+    once (issue 17). `link`: the hand-in link's text before and after the id, escaped."""
+    learner, title = escape(row.learner_name), escape(row.assignment_title)
+    late = f' <span class="status status-late">{words.late}</span>' if row.late else ""
+    css, label = words.statuses.get(row.status, ("", ""))
+    reviewer = ""
+    if row.status == "in_review" and row.reviewer_name:
+        reviewer = f'<br><span class="meta">{words.reviewer % {"name": row.reviewer_name}}</span>'
+    action = words.grade if row.status in ("submitted", "in_review") else words.view
+    return Markup(
+        f"<td>{escape(format_time(row.submitted_at, 'short'))}{late}</td>\n"
+        f"      <td>{learner}</td>\n"
+        f'      <td>{title}<br><span class="meta">{escape(row.module_title)}</span></td>\n'
+        f"      <td>{escape(row.cohort_name)}</td>\n"
+        f"      <td>{row.version_number or ''}</td>\n"
+        f'      <td><span class="status status-{css}">{label}</span>{reviewer}</td>\n'
+        f'      <td><a href="{link[0]}{row.id}{link[1]}">{action}<span class="visually-hidden">: {learner}, {title}</span></a></td>'
     )
 
 
@@ -223,9 +259,13 @@ def queue():
         status=FilterSelect("status", texts.status, texts.statuses, filters.status),
     )
     selected_cohort = next((c for c in cohorts if c.id == filters.cohort_id), None)
+    submissions = queries.queue_rows(current_user, filters)
+    # each hand-in's link: the grading page, keeping the queue's filter
+    link = (escape(_grade_url_prefix(request.script_root)), escape("?" + current_app.jinja_env.filters["urlencode"](filters.as_args())))
+    format_time = current_app.jinja_env.filters["datetime"]
     return render_template(
-        "assignments/queue.html", form=form, submissions=queries.queue_rows(current_user, filters), filters=filters,
-        status_labels=texts.status_labels, status_classes=_STATUS_CLASSES, grade_url_prefix=_grade_url_prefix(request.script_root),
+        "assignments/queue.html", form=form, submissions=submissions,
+        rows=[_queue_row_html(row, texts.row, link, format_time) for row in submissions],
         selected_cohort=selected_cohort, cohort_assignments=queries.assignments_of(selected_cohort) if selected_cohort else [],
     )
 

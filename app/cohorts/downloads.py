@@ -31,9 +31,10 @@ def status_labels() -> dict[str, str]:
 
 
 def matrix_view(cohort: Cohort, args) -> tuple:
-    """The matrix as the page (or an export of it) shows it, from the page's query arguments."""
-    columns, rows = queries.progress_matrix(cohort)
+    """The matrix as the page (or an export of it) shows it, from the page's query arguments; last,
+    each learner's attendance (enrolment id → sessions.attendance.Summary), which the page shows."""
     now = clock.now()
+    columns, rows, attendance = queries.matrix_page(cohort, now)
     only_inactive = args.get("filter") == "inactive"
     shown = matrix.filter_rows(rows, now, INACTIVE_DAYS if only_inactive else None)
     if args.get("status") in STATUSES:
@@ -44,7 +45,7 @@ def matrix_view(cohort: Cohort, args) -> tuple:
     sort = args.get("sort") or "name"
     descending = args.get("order") == "desc"
     shown = matrix.sort_rows(shown, sort, descending)
-    return columns, rows, shown, now, sort, descending, only_inactive
+    return columns, rows, shown, now, sort, descending, only_inactive, attendance
 
 
 def export_table(cohort: Cohort, args) -> list[list]:

@@ -5,9 +5,10 @@ ProgressItem rows in a fixed number of queries; everything here is arithmetic, s
 filtering on those values."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 SORT_KEYS = ("name", "municipality", "status", "progress", "activity")
 FILTERS = ("inactive",)
@@ -52,20 +53,22 @@ class Cell(NamedTuple):
     module_done: bool
 
 
-@dataclass
-class Row:
+class Row(NamedTuple):
     learner: Learner
     cells: tuple[Cell, ...]
     last_activity: datetime
-
-    @property
-    def percent(self) -> int:
-        if not self.learner.items_total:
-            return 0
-        return round(100 * self.learner.items_done / self.learner.items_total)
+    percent: int  # of the learner's stored items done
 
     def inactive_days(self, now: datetime) -> int:
         return max((now - self.last_activity).days, 0)
+
+
+# A Cell, Row or Learner from one tuple of its fields: tuple.__new__ is C, where calling the class goes through
+# the Python-level __new__ that namedtuple writes — per cell of every learner, that call was a third
+# of building the rows (issue 17).
+_cell = functools.partial(tuple.__new__, Cell)
+_row = functools.partial(tuple.__new__, Row)
+new_learner = functools.partial(tuple.__new__, Learner)  # from a query's row in the order of the fields
 
 
 @dataclass
@@ -77,26 +80,16 @@ class Totals:
     inactive: int = 0
 
 
-def build_rows(columns: list[ModuleColumn], learners: list[Learner], done: Iterable[tuple]) -> list[Row]:
-    """`done`: (enrolment id, item type value, item id, detail) tuples, one per stored progress item."""
-    by_enrolment: dict[int, tuple[set, dict, set, set]] = {}
-    for enrolment_id, item_type, item_id, detail in done:
-        items = by_enrolment.get(enrolment_id)
-        if items is None:
-            items = by_enrolment[enrolment_id] = (set(), {}, set(), set())
-        if item_type == "lesson":
-            items[0].add(item_id)
-        elif item_type == "quiz":
-            items[1][item_id] = detail
-        elif item_type == "assignment":
-            items[2].add(item_id)
-        elif item_type == "module":
-            items[3].add(item_id)
+def build_rows(columns: list[ModuleColumn], learners: list[Learner], done: dict[int, tuple[set, dict, set, set]]) -> list[Row]:
+    """`done`: per enrolment id, what its stored progress items hold — the ids of the lessons, the
+    quizzes (id → detail, the score), the assignments and the modules done — as
+    queries.matrix_page gathers them while reading (a second pass over every item cost a tenth of
+    a 1,000-learner matrix; issue 17). An enrolment without stored items may be missing."""
     shapes = [(c.id, c.lesson_ids, len(c.lesson_ids), tuple(c.quiz_ids), c.assignment_ids, len(c.assignment_ids)) for c in columns]
     untouched = None  # the cells of a learner without any stored item: the same for all of them
     rows = []
     for learner in learners:
-        items = by_enrolment.get(learner.enrolment_id)
+        items = done.get(learner.enrolment_id)
         if items is None:
             if untouched is None:
                 untouched = _cells(shapes, set(), {}, set(), set())
@@ -104,22 +97,30 @@ def build_rows(columns: list[ModuleColumn], learners: list[Learner], done: Itera
         else:
             cells = _cells(shapes, *items)
         last = learner.enrolled_at if learner.last_completed_at is None else max(learner.enrolled_at, learner.last_completed_at)
-        rows.append(Row(learner=learner, cells=cells, last_activity=last))
+        percent = round(100 * learner.items_done / learner.items_total) if learner.items_total else 0
+        rows.append(_row((learner, cells, last, percent)))
     return rows
 
 
 def _cells(shapes: list[tuple], lessons: set, quizzes: dict, assignments: set, modules: set) -> tuple[Cell, ...]:
     cells = []
     for module_id, lesson_ids, lessons_total, quiz_ids, assignment_ids, assignments_total in shapes:
-        quiz_done = [q for q in quiz_ids if q in quizzes] if quizzes else []
+        quiz = score = None
+        if quiz_ids:  # passed when every quiz of the module is; the score: the first done quiz's
+            done = 0
+            if quizzes:
+                for quiz_id in quiz_ids:
+                    if quiz_id in quizzes:
+                        if not done:
+                            score = quizzes[quiz_id]
+                        done += 1
+            quiz = "passed" if done == len(quiz_ids) else "open"
         assignments_done = len(assignment_ids & assignments) if assignments else 0
-        cells.append(Cell(
-            len(lesson_ids & lessons) if lessons else 0, lessons_total,
-            None if not quiz_ids else ("passed" if len(quiz_done) == len(quiz_ids) else "open"),
-            quizzes.get(quiz_done[0]) if quiz_done else None,
+        cells.append(_cell((
+            len(lesson_ids & lessons) if lessons else 0, lessons_total, quiz, score,
             None if not assignments_total else ("passed" if assignments_done == assignments_total else "open"),
             assignments_done, assignments_total, module_id in modules,
-        ))
+        )))
     return tuple(cells)
 
 

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import functools
+import json
+from datetime import datetime
 
-from sqlalchemy import String, bindparam, func, literal, null, select, type_coerce, union_all
+from sqlalchemy import String, Text, bindparam, cast, func, literal, null, select, type_coerce, union_all
 
+from app import clock
 from app.accounts.models import User
 from app.catalogue.models import Assignment, Lesson, Module, Quiz
 from app.cohorts import matrix
@@ -12,6 +15,8 @@ from app.cohorts.models import Cohort, Enrolment
 from app.db import read_rows
 from app.extensions import db
 from app.progress.models import ProgressItem
+from app.sessions import attendance
+from app.sessions.models import Attendance, LiveSession
 
 
 # The matrix's statements are built once per process with their parameters bound per request:
@@ -45,9 +50,24 @@ def _statements() -> dict:
                            User.district_ags, type_coerce(Enrolment.status, String), Enrolment.enrolled_at,
                            Enrolment.items_done, Enrolment.items_total, last_completed)
         .join(User, User.id == Enrolment.user_id).where(Enrolment.cohort_id == cohort_id),
-        "progress": select(ProgressItem.enrolment_id, type_coerce(ProgressItem.item_type, String), ProgressItem.item_id,
-                           ProgressItem.detail)
-        .join(Enrolment, Enrolment.id == ProgressItem.enrolment_id).where(Enrolment.cohort_id == cohort_id),
+        # The page's other reads in one statement (issue 17: three statements before, four with held
+        # sessions), told apart by `kind`: the columns' rows, the stored items, and each held session
+        # with its recorded attendances (a session without any: one row with no enrolment). Only
+        # integers and texts, so that no row pays for a type's conversion (the settings as their JSON
+        # text, read for assignments only); in no order — the columns are sorted afterwards.
+        "page": union_all(
+            select(literal("column").label("kind"), Module.id.label("id"), Module.position.label("number"),
+                   items.c.item_id.label("item_id"), Module.title.label("text"), items.c.kind.label("item_kind"),
+                   cast(items.c.settings, Text).label("settings"))
+            .outerjoin(items, items.c.module_id == Module.id).where(active_module),
+            select(literal("progress"), ProgressItem.enrolment_id, null(), ProgressItem.item_id, ProgressItem.detail,
+                   type_coerce(ProgressItem.item_type, String), null())
+            .join(Enrolment, Enrolment.id == ProgressItem.enrolment_id).where(Enrolment.cohort_id == cohort_id),
+            select(literal("session"), LiveSession.id, Attendance.enrolment_id, null(), type_coerce(Attendance.status, String),
+                   null(), null())
+            .outerjoin(Attendance, Attendance.session_id == LiveSession.id)
+            .where(LiveSession.cohort_id == cohort_id, LiveSession.starts_at <= bindparam("now")),
+        ),
     }
 
 
@@ -56,11 +76,19 @@ def module_columns(course_id: int) -> list[matrix.ModuleColumn]:
     modules: dict[int, tuple] = {}
     items: dict[int, dict[str, set[int]]] = {}
     for module_id, position, title, kind, item_id, settings in read_rows(_statements()["columns"], {"course_id": course_id}):
-        if module_id not in modules:
-            modules[module_id] = (position, title)
-            items[module_id] = {"lesson": set(), "quiz": set(), "assignment": set()}
-        if kind is not None and (kind != "assignment" or (settings or {}).get("required", True)):
-            items[module_id][kind].add(item_id)
+        _add_column_item(modules, items, module_id, position, title, kind, item_id, settings)
+    return _columns(modules, items)
+
+
+def _add_column_item(modules: dict, items: dict, module_id: int, position: int, title: str, kind: str | None, item_id, settings) -> None:
+    if module_id not in modules:
+        modules[module_id] = (position, title)
+        items[module_id] = {"lesson": set(), "quiz": set(), "assignment": set()}
+    if kind is not None and (kind != "assignment" or (settings or {}).get("required", True)):
+        items[module_id][kind].add(item_id)
+
+
+def _columns(modules: dict, items: dict) -> list[matrix.ModuleColumn]:
     return [
         matrix.ModuleColumn(module_id, position, title, frozenset(items[module_id]["lesson"]), frozenset(items[module_id]["quiz"]),
                             frozenset(items[module_id]["assignment"]))
@@ -69,19 +97,53 @@ def module_columns(course_id: int) -> list[matrix.ModuleColumn]:
 
 
 def cohort_learners(cohort: Cohort) -> list[matrix.Learner]:
-    return list(map(matrix.Learner._make, read_rows(_statements()["learners"], {"cohort_id": cohort.id})))
+    # .all(): one fetchall, where iterating the result fetches row by row (three calls a row)
+    return list(map(matrix.new_learner, read_rows(_statements()["learners"], {"cohort_id": cohort.id}).all()))
 
 
-def cohort_progress(cohort: Cohort) -> list[tuple]:
-    """(enrolment id, item type, item id, detail) per stored item, as the query's rows (matrix.Done's fields)."""
-    return read_rows(_statements()["progress"], {"cohort_id": cohort.id}).all()
-
-
-def progress_matrix(cohort: Cohort) -> tuple[list[matrix.ModuleColumn], list[matrix.Row]]:
-    """Columns and rows of the cohort's matrix: three queries, whatever the number of learners."""
-    columns = module_columns(cohort.course_id)
-    rows = matrix.build_rows(columns, cohort_learners(cohort), cohort_progress(cohort))
+def progress_matrix(cohort: Cohort, now: datetime | None = None) -> tuple[list[matrix.ModuleColumn], list[matrix.Row]]:
+    """Columns and rows of the cohort's matrix: two queries, whatever the number of learners."""
+    columns, rows, _attendance = matrix_page(cohort, now or clock.now())
     return columns, rows
+
+
+def matrix_page(cohort, now: datetime) -> tuple[list[matrix.ModuleColumn], list[matrix.Row], dict[int, attendance.Summary]]:
+    """Columns, rows and each learner's attendance (enrolment id → summary, as
+    sessions.queries.cohort_attendance) in two queries, whatever the number of learners: the
+    learners, and everything else in one union. `cohort`: anything with the cohort's `id` and
+    `course_id`."""
+    modules: dict[int, tuple] = {}
+    items: dict[int, dict[str, set[int]]] = {}
+    done: dict[int, tuple[set, dict, set, set]] = {}  # as matrix.build_rows takes it
+    held: set[int] = set()
+    statuses: dict[int, dict[int, str]] = {}
+    for kind, id_, number, item_id, text, item_kind, settings in read_rows(
+            _statements()["page"], {"course_id": cohort.course_id, "cohort_id": cohort.id, "now": now}).all():
+        if kind == "progress":  # id_: the enrolment; text: the detail; most rows, so first
+            stored = done.get(id_)
+            if stored is None:
+                stored = done[id_] = (set(), {}, set(), set())
+            if item_kind == "lesson":
+                stored[0].add(item_id)
+            elif item_kind == "quiz":
+                stored[1][item_id] = text
+            elif item_kind == "assignment":
+                stored[2].add(item_id)
+            elif item_kind == "module":
+                stored[3].add(item_id)
+        elif kind == "column":  # id_: the module; number: its position; text: its title
+            _add_column_item(modules, items, id_, number, text, item_kind, item_id,
+                             json.loads(settings) if settings is not None and item_kind == "assignment" else None)
+        else:  # a held session (id_), an enrolment (number) and its status (text)
+            held.add(id_)
+            if number is not None:
+                statuses.setdefault(number, {})[id_] = text
+    columns = sorted(_columns(modules, items), key=lambda c: (c.position, c.id))
+    learners = cohort_learners(cohort)
+    nobody = attendance.summarise(held, {})  # a learner without recorded attendance (frozen: shared)
+    summaries = {e: attendance.summarise(held, s) for e, s in statuses.items()}
+    return (columns, matrix.build_rows(columns, learners, done),
+            {learner.enrolment_id: summaries.get(learner.enrolment_id, nobody) for learner in learners})
 
 
 def enrolments_waiting_for_grading(cohort: Cohort) -> set[int]:

@@ -349,3 +349,59 @@ def test_the_filter_offers_the_graded_cohorts_and_their_modules_with_assignments
         assert [tuple(c) for c in offered_cohorts] == [(c.id, c.name, c.course_id) for c in graded], user.name
         assert [tuple(m) for m in offered_modules] == [(m.id, m.title) for m in modules], user.name
     assert queries.filter_choices(idle_trainer) == ([], [])
+
+
+# The hand-in row as queue.html wrote it before its cells moved to routes._queue_row_html (issue 17).
+_TEMPLATE_ROW = """{% with query_string = filters.as_args() | urlencode, late_label = _("verspätet"), grade_label = _("Bewerten"), view_label = _("Ansehen") %}<td>{{ submission.submitted_at | datetime('short') }}{% if submission.late %} <span class="status status-late">{{ late_label }}</span>{% endif %}</td>
+      <td>{{ submission.learner_name }}</td>
+      <td>{{ submission.assignment_title }}<br><span class="meta">{{ submission.module_title }}</span></td>
+      <td>{{ submission.cohort_name }}</td>
+      <td>{{ submission.version_number or '' }}</td>
+      <td><span class="status status-{{ status_classes[submission.status] }}">{{ status_labels[submission.status] }}</span>{% if submission.status == 'in_review' and submission.reviewer_name %}<br><span class="meta">{{ _("bei %(name)s", name=submission.reviewer_name) }}</span>{% endif %}</td>
+      <td><a href="{{ grade_url_prefix }}{{ submission.id }}?{{ query_string }}">{{ grade_label if submission.status in ('submitted', 'in_review') else view_label }}<span class="visually-hidden">: {{ submission.learner_name }}, {{ submission.assignment_title }}</span></a></td>{% endwith %}"""
+
+
+def test_queue_rows_are_written_as_the_template_wrote_them(app):
+    """Each hand-in row's cells are written in Python, escaping only the values that need it (issue
+    17): for every status, late or not, with and without a reviewer or version, names with markup,
+    and a filter whose query string needs escaping, in German and English, the HTML must be what the
+    template wrote — and every text people entered must come out escaped."""
+    from datetime import datetime, timezone
+
+    from flask import current_app
+    from flask_babel import force_locale
+    from markupsafe import escape
+
+    from app.assignments import queries, routes
+
+    evil = 'A & "B" <i>'
+    rows = [queries.QueueRow(n, datetime(2026, 12, 6, 9 + n, 5, tzinfo=timezone.utc) if n % 4 else None, status.value,
+                             f"{evil} {n}", f"Aufgabe <{n}>", "Modul & mehr", "Kohorte 'A'", evil if n % 2 else None,
+                             n if n % 3 else None, bool(n % 2))
+             for n, status in enumerate(list(SubmissionStatus) * 2, start=1)]
+    filters = queries.QueueFilter(cohort_id=3, module_id=None, status="all")
+    template = app.jinja_env.from_string(_TEMPLATE_ROW)
+    for locale in ("de", "en"):
+        with app.test_request_context("/bewertung"), force_locale(locale):
+            texts = routes._filter_texts.__wrapped__(locale)
+            prefix = routes._grade_url_prefix.__wrapped__("")
+            link = (escape(prefix), escape("?" + current_app.jinja_env.filters["urlencode"](filters.as_args())))
+            for row in rows:
+                written = routes._queue_row_html(row, texts.row, link, current_app.jinja_env.filters["datetime"])
+                assert written == template.render(submission=row, filters=filters, status_labels=texts.status_labels,
+                                                  status_classes=routes._STATUS_CLASSES, grade_url_prefix=prefix)
+                assert evil not in written and "&amp; &#34;B&#34; &lt;i&gt;" in written and "Aufgabe <" not in written
+                assert "status=all&amp;cohort=3" in written
+
+
+def test_queue_rows_follow_the_viewers_language(app, db, trainer, learner):
+    """The rows' words are translated once per language and kept (issue 17): a view in English
+    after one in German shows the English ones."""
+    hand_in(app, learner)
+    browser = browser_for(app, trainer)
+    german = browser.get("/bewertung").get_data(as_text=True)
+    assert ">abgegeben</span>" in german and ">Bewerten<span" in german
+    trainer.locale = "en"
+    db.session.commit()
+    english = browser.get("/bewertung").get_data(as_text=True)
+    assert ">submitted</span>" in english and ">Grade<span" in english and "Bewerten" not in english

@@ -82,7 +82,35 @@ def test_matrix_needs_the_same_few_queries_for_3_or_30_learners(db, make, cohort
     with QueryCounter(db.engine) as many:
         columns, rows = queries.progress_matrix(cohort)
     assert len(rows) == 30
-    assert many.count == few.count <= 3
+    assert many.count == few.count <= 2
+
+
+def test_matrix_attendance_is_what_the_sessions_plain_reading_gives(db, make, cohort, learners, trainer):
+    """The page reads held sessions and attendances in the union with the columns and stored items
+    (issue 17): each learner's summary must be what sessions.queries.cohort_attendance gives — held
+    sessions only, one with no record at all counted, learners without any record included — and
+    the statements must not grow with them."""
+    from app.sessions import queries as sessions
+    from app.sessions import services
+    from app.sessions.models import AttendanceStatus
+    from tests.sessions.conftest import add_session, past_session
+
+    jorg, anna, idle = learners
+    now = utcnow()
+    expected = sessions.cohort_attendance(cohort, now)
+    with QueryCounter(db.engine) as none_held:
+        assert queries.matrix_page(cohort, now)[2] == expected
+    first, second, _unrecorded = (past_session(cohort, days_ago=d, title=f"W{d}") for d in (3, 2, 1))
+    upcoming = add_session(cohort, starts_at=now + timedelta(days=2), title="later")
+    services.record_attendance(first, {jorg.id: AttendanceStatus.PRESENT, anna.id: AttendanceStatus.EXCUSED}, trainer)
+    services.record_attendance(second, {jorg.id: AttendanceStatus.ABSENT}, trainer)
+    services.record_attendance(upcoming, {anna.id: AttendanceStatus.PRESENT}, trainer, now=now + timedelta(days=3))
+    db.session.flush()
+    expected = sessions.cohort_attendance(cohort, now)
+    assert (expected[jorg.id].held, expected[jorg.id].present, expected[anna.id].excused, expected[idle.id].held) == (3, 1, 1, 3)
+    with QueryCounter(db.engine) as held:
+        assert queries.matrix_page(cohort, now)[2] == expected
+    assert held.count == none_held.count <= 2
 
 
 def test_matrix_columns_count_active_lessons_quizzes_and_required_assignments_only(db):
@@ -209,6 +237,27 @@ def test_the_checkbox_label_escapes_the_name(db, make, trainer_browser, cohort):
     page = trainer_browser.get(f"/kohorten/{cohort.id}/matrix").get_data(as_text=True)
     assert 'aria-label="Eve &#34;&lt;b&gt;&#34; &amp; Co auswählen"' in page
     assert '"<b>"' not in page
+
+
+@pytest.mark.parametrize("label", ["%(name)s auswählen", "Select %(name)s", "100 %% für %(name)s", "%(name)s oder %(name)s", "Auswählen"])
+def test_the_checkbox_label_around_the_name_is_what_formatting_writes(label):
+    """Each row writes the label's text before and after the name instead of formatting it (issue
+    17): for any translation the result must be `label % {"name": ...}` — one that does not name the
+    learner exactly once is formatted as before — and the name and e-mail escaped."""
+    from types import SimpleNamespace
+
+    from markupsafe import Markup
+
+    from app.cohorts.matrix import Learner
+    from app.cohorts.routes.progress import _around_name, _learner_html
+
+    learner = Learner(7, 8, 'Eve "<b>" & Co', "eve@<x>.example", "", None, "withdrawn", utcnow(), 0, 0)
+    texts = SimpleNamespace(select_label=Markup(label), select_around=_around_name(Markup(label)),
+                            escaped_status_labels={"withdrawn": Markup("zurückgezogen")})
+    html = _learner_html(learner, texts)
+    assert f'aria-label="{Markup(label) % {"name": learner.name}}" disabled>' in html
+    assert '<span class="meta">eve@&lt;x&gt;.example</span>' in html and "<td>–</td>" in html and "<td>zurückgezogen</td>" in html
+    assert (texts.select_around[0] is None) == (label.count("%(name)s") != 1)
 
 
 @pytest.mark.parametrize("query", ["", "?sort=progress&order=desc&filter=inactive&status=active&waiting=1", "?sort=bogus&status=<x>&order=x"])
