@@ -9,6 +9,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from app import clock
 from app.certificates import signing
 from app.certificates.documents import render_pdf
 from app.certificates.models import Certificate, CertificateAsset, CertificateStatus
@@ -35,7 +36,8 @@ def test_completing_the_course_issues_one_signed_snapshot(db, graduate, app):
     assert [s["name"] for s in data["signatories"]] == ["Dr. Erika Mustermann", "Max Beispiel"]
     digests = {data["design"]["logo"]} | {s["signature"] for s in data["signatories"]}
     assert db.session.scalar(select(func.count()).select_from(CertificateAsset).where(CertificateAsset.sha256.in_(digests))) == 3
-    assert certificate.expires_on == certificate.issued_at.date().replace(year=certificate.issued_at.year + 5)
+    issued_on = clock.local_date(certificate.issued_at)  # the day in Berlin: 23:00–24:00 UTC is already the next one
+    assert certificate.expires_on == issued_on.replace(year=issued_on.year + 5)
     assert data["verify_url"] == f"http://campus.test/verify/{certificate.code}"
     assert check_pdf(render_pdf(certificate)).status == signing.VALID
 
