@@ -1,7 +1,10 @@
-"""Fixtures: app (session), db (a rolled-back transaction per test), client, login helper, factories."""
+"""Fixtures: app (session), db (a rolled-back transaction per test), client, login helper, factories,
+and data built once per module (shared_world)."""
 from __future__ import annotations
 
+import dataclasses
 import re
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -54,23 +57,123 @@ class _TestSession(scoped_session):
         super().remove()
 
 
-@pytest.fixture()
-def db(app):
-    """Each test runs inside a transaction that is rolled back afterwards; commits inside the
-    app become savepoints."""
+@contextmanager
+def session_on(connection):
+    """The app's session bound to `connection` while the block runs: its commits become savepoints
+    of whatever transaction the connection is in."""
+    original = _db.session
+    _db.session = _TestSession(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    try:
+        yield _db
+    finally:
+        _db.session.really_remove()
+        _db.session = original
+
+
+@pytest.fixture(scope="module")
+def module_connection(app):
+    """A connection whose transaction lasts as long as the module's tests run on this worker and is
+    rolled back then. Data a module builds on it once (see `shared_world`) is there for each of
+    its tests, which `db` runs in a savepoint of that transaction, rolled back after each test."""
     with app.app_context():
         connection = _db.engine.connect()
-        transaction = connection.begin()
-        original = _db.session
-        _db.session = _TestSession(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    transaction = connection.begin()
+    try:
+        yield connection
+    finally:
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture()
+def db(app, request):
+    """Each test runs inside a transaction that is rolled back afterwards; commits inside the
+    app become savepoints. A test on a module's shared data (it uses `module_connection`) runs
+    in a savepoint of the module's transaction instead, rolled back just the same."""
+    with app.app_context():
+        if "module_connection" in request.fixturenames:
+            connection, own = request.getfixturevalue("module_connection"), False
+            transaction = connection.begin_nested()
+        else:
+            connection, own = _db.engine.connect(), True
+            transaction = connection.begin()
         try:
-            yield _db
+            with session_on(connection) as db:
+                yield db
         finally:
-            _db.session.really_remove()
-            _db.session = original
             if transaction.is_active:
                 transaction.rollback()
-            connection.close()
+            if own:
+                connection.close()
+
+
+def shared_world(build, uses: tuple[str, ...] = ()):
+    """Fixtures for data that many tests of a module read (and may change): `build(db, make, **uses)`
+    runs once per module and worker, on `module_connection`, and returns ORM objects (in dicts,
+    lists, tuples and dataclasses); `uses` names module- or session-scoped fixtures it needs. The
+    returned `world` fixture hands each test the same objects loaded in its own session, and the
+    test's `make` continues the build's numbering (no e-mail address twice), as if the test had
+    built the world itself; whatever the test changes is rolled back.
+
+    Use: `built_world, world = shared_world(build)` in a conftest or test module."""
+
+    @pytest.fixture(scope="module")
+    def built_world(app, module_connection, request):
+        needed = {name: request.getfixturevalue(name) for name in uses}
+        with app.app_context(), session_on(module_connection) as db:
+            make = Factory(db)
+            world = build(db, make, **needed)
+            db.session.commit()
+            return _references(world), make.counter
+
+    @pytest.fixture()
+    def world(db, make, built_world):
+        references, counter = built_world
+        make.counter = counter
+        return _load(db, references)
+
+    return built_world, world
+
+
+@dataclasses.dataclass(frozen=True)
+class _Row:
+    model: type
+    identity: tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class _Record:
+    cls: type
+    fields: dict
+
+
+def _references(value):
+    """ORM objects → their class and primary key; dataclasses and containers keep their shape."""
+    from sqlalchemy import inspect as inspect_
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _Record(type(value), {f.name: _references(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    if isinstance(value, dict):
+        return {key: _references(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_references(item) for item in value)
+    state = inspect_(value, raiseerr=False)
+    if state is not None and getattr(state, "identity", None):
+        return _Row(type(value), state.identity)
+    return value
+
+
+def _load(db, value):
+    if isinstance(value, _Row):
+        return db.session.get(value.model, value.identity)
+    if isinstance(value, _Record):
+        return value.cls(**{name: _load(db, item) for name, item in value.fields.items()})
+    if isinstance(value, dict):
+        return {key: _load(db, item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_load(db, item) for item in value)
+    return value
 
 
 class Browser:
