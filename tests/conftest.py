@@ -70,68 +70,122 @@ def session_on(connection):
         _db.session = original
 
 
-@pytest.fixture(scope="module")
-def module_connection(app):
-    """A connection whose transaction lasts as long as the module's tests run on this worker and is
-    rolled back then. Data a module builds on it once (see `shared_world`) is there for each of
-    its tests, which `db` runs in a savepoint of that transaction, rolled back after each test."""
-    with app.app_context():
-        connection = _db.engine.connect()
-    transaction = connection.begin()
-    try:
-        yield connection
-    finally:
-        if transaction.is_active:
-            transaction.rollback()
-        connection.close()
-
-
 @pytest.fixture()
 def db(app, request):
     """Each test runs inside a transaction that is rolled back afterwards; commits inside the
-    app become savepoints. A test on a module's shared data (it uses `module_connection`) runs
-    in a savepoint of the module's transaction instead, rolled back just the same."""
+    app become savepoints. A test on a module's shared world (see shared_world) runs in a
+    savepoint of the transaction that holds the world, rolled back just the same."""
     with app.app_context():
-        if "module_connection" in request.fixturenames:
-            connection, own = request.getfixturevalue("module_connection"), False
+        shared = request.getfixturevalue("built_world") if "built_world" in request.fixturenames else None
+        if shared is not None:
+            connection = shared.open()
             transaction = connection.begin_nested()
         else:
-            connection, own = _db.engine.connect(), True
+            connection = _db.engine.connect()
             transaction = connection.begin()
         try:
             with session_on(connection) as db:
                 yield db
         finally:
-            if transaction.is_active:
-                transaction.rollback()
-            if own:
+            if shared is None:
+                if transaction.is_active:
+                    transaction.rollback()
                 connection.close()
+            else:
+                _drop_committed_jobs()
+                if connection.get_nested_transaction() is transaction:
+                    transaction.rollback()
+                else:  # a session of another thread (schemathesis) left its savepoint open in ours
+                    shared.close()  # all of it rolled back; the next test builds the world again
+
+
+class SharedWorld:
+    """A module's world, built on a connection whose transaction stays open (never committed)
+    while the module's tests that use it run, and is rolled back afterwards — or as soon as a
+    test that does not use it comes (its open transaction would hold SQLite's write lock, and the
+    test must see the database without the world, as before); the next test that uses it again
+    builds it again. At most one is open per process."""
+
+    open_now: "SharedWorld | None" = None
+
+    def __init__(self, app, build, needed: dict):
+        self.app, self.build, self.needed = app, build, needed
+        self.connection = self.transaction = None
+        self.references, self.counter = None, 0
+
+    def open(self):
+        if self.connection is None:
+            SharedWorld.close_any()
+            with self.app.app_context():
+                connection = _db.engine.connect()
+            transaction = connection.begin()
+            try:
+                with self.app.app_context(), session_on(connection) as db:
+                    make = Factory(db)
+                    world = self.build(db, make, **self.needed)
+                    db.session.commit()
+                    self.references, self.counter = _references(world), make.counter
+                    _drop_committed_jobs()
+            except BaseException:
+                transaction.rollback()
+                connection.close()
+                raise
+            self.connection, self.transaction = connection, transaction
+            SharedWorld.open_now = self
+        return self.connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            if self.transaction.is_active:
+                self.transaction.rollback()
+            self.connection.close()
+            self.connection = self.transaction = None
+            if SharedWorld.open_now is self:
+                SharedWorld.open_now = None
+
+    @classmethod
+    def close_any(cls) -> None:
+        if cls.open_now is not None:
+            cls.open_now.close()
+
+
+def _drop_committed_jobs() -> None:
+    """The jobs committed inside a transaction that is rolled back, which the app context would
+    run as it ends (app/jobs: its mails). A test on its own transaction runs them after the
+    rollback, where they find nothing to do; under a shared world's transaction, still open, they
+    would wait for SQLite's write lock instead. Dropped, they do the same nothing."""
+    from flask import g
+
+    g.pop("scc_jobs_committed", None)
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_world_unless_used(request):
+    if "built_world" not in request.fixturenames:
+        SharedWorld.close_any()
 
 
 def shared_world(build, uses: tuple[str, ...] = ()):
     """Fixtures for data that many tests of a module read (and may change): `build(db, make, **uses)`
-    runs once per module and worker, on `module_connection`, and returns ORM objects (in dicts,
-    lists, tuples and dataclasses); `uses` names module- or session-scoped fixtures it needs. The
-    returned `world` fixture hands each test the same objects loaded in its own session, and the
-    test's `make` continues the build's numbering (no e-mail address twice), as if the test had
-    built the world itself; whatever the test changes is rolled back.
+    runs once for the module's tests on a worker (see SharedWorld) and returns ORM objects (in
+    dicts, lists, tuples and dataclasses); `uses` names module- or session-scoped fixtures it
+    needs. The `world` fixture hands each test the same objects loaded in its own session, and
+    the test's `make` continues the build's numbering (no e-mail address twice), as if the test
+    had built the world itself; whatever the test changes is rolled back.
 
-    Use: `built_world, world = shared_world(build)` in a conftest or test module."""
+    Use: `built_world, world = shared_world(build)` in a conftest or test module (the fixture
+    must be named built_world: db looks for it)."""
 
-    @pytest.fixture(scope="module")
-    def built_world(app, module_connection, request):
-        needed = {name: request.getfixturevalue(name) for name in uses}
-        with app.app_context(), session_on(module_connection) as db:
-            make = Factory(db)
-            world = build(db, make, **needed)
-            db.session.commit()
-            return _references(world), make.counter
+    @pytest.fixture(scope="module", name="built_world")
+    def built_world(app, request):
+        shared = SharedWorld(app, build, {name: request.getfixturevalue(name) for name in uses})
+        yield shared
+        shared.close()
 
     @pytest.fixture()
     def world(db, make, built_world):
-        references, counter = built_world
-        make.counter = counter
-        return _load(db, references)
+        make.counter = built_world.counter
+        return _load(db, built_world.references)
 
     return built_world, world
 
