@@ -121,11 +121,13 @@ class SharedWorld:
             transaction = connection.begin()
             try:
                 with self.app.app_context(), session_on(connection) as db:
-                    make = Factory(db)
-                    world = self.build(db, make, **self.needed)
-                    db.session.commit()
-                    self.references, self.counter = _references(world), make.counter
-                    _drop_committed_jobs()
+                    try:
+                        make = Factory(db)
+                        world = self.build(db, make, **self.needed)
+                        db.session.commit()
+                        self.references, self.counter = _references(world), make.counter
+                    finally:
+                        _drop_committed_jobs()
             except BaseException:
                 transaction.rollback()
                 connection.close()
