@@ -1,7 +1,10 @@
-"""Fixtures: app (session), db (a rolled-back transaction per test), client, login helper, factories."""
+"""Fixtures: app (session), db (a rolled-back transaction per test), client, login helper, factories,
+and data built once per module (shared_world)."""
 from __future__ import annotations
 
+import dataclasses
 import re
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -54,23 +57,179 @@ class _TestSession(scoped_session):
         super().remove()
 
 
+@contextmanager
+def session_on(connection):
+    """The app's session bound to `connection` while the block runs: its commits become savepoints
+    of whatever transaction the connection is in."""
+    original = _db.session
+    _db.session = _TestSession(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    try:
+        yield _db
+    finally:
+        _db.session.really_remove()
+        _db.session = original
+
+
 @pytest.fixture()
-def db(app):
+def db(app, request):
     """Each test runs inside a transaction that is rolled back afterwards; commits inside the
-    app become savepoints."""
+    app become savepoints. A test on a module's shared world (see shared_world) runs in a
+    savepoint of the transaction that holds the world, rolled back just the same."""
     with app.app_context():
-        connection = _db.engine.connect()
-        transaction = connection.begin()
-        original = _db.session
-        _db.session = _TestSession(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        shared = request.getfixturevalue("built_world") if "built_world" in request.fixturenames else None
+        if shared is not None:
+            connection = shared.open()
+            transaction = connection.begin_nested()
+        else:
+            connection = _db.engine.connect()
+            transaction = connection.begin()
         try:
-            yield _db
+            with session_on(connection) as db:
+                yield db
         finally:
-            _db.session.really_remove()
-            _db.session = original
-            if transaction.is_active:
+            if shared is None:
+                if transaction.is_active:
+                    transaction.rollback()
+                connection.close()
+            else:
+                _drop_committed_jobs()
+                if connection.get_nested_transaction() is transaction:
+                    transaction.rollback()
+                else:  # a session of another thread (schemathesis) left its savepoint open in ours
+                    shared.close()  # all of it rolled back; the next test builds the world again
+
+
+class SharedWorld:
+    """A module's world, built on a connection whose transaction stays open (never committed)
+    while the module's tests that use it run, and is rolled back afterwards — or as soon as a
+    test that does not use it comes (its open transaction would hold SQLite's write lock, and the
+    test must see the database without the world, as before); the next test that uses it again
+    builds it again. At most one is open per process."""
+
+    open_now: "SharedWorld | None" = None
+
+    def __init__(self, app, build, needed: dict):
+        self.app, self.build, self.needed = app, build, needed
+        self.connection = self.transaction = None
+        self.references, self.counter = None, 0
+
+    def open(self):
+        if self.connection is None:
+            SharedWorld.close_any()
+            with self.app.app_context():
+                connection = _db.engine.connect()
+            transaction = connection.begin()
+            try:
+                with self.app.app_context(), session_on(connection) as db:
+                    try:
+                        make = Factory(db)
+                        world = self.build(db, make, **self.needed)
+                        db.session.commit()
+                        self.references, self.counter = _references(world), make.counter
+                    finally:
+                        _drop_committed_jobs()
+            except BaseException:
                 transaction.rollback()
-            connection.close()
+                connection.close()
+                raise
+            self.connection, self.transaction = connection, transaction
+            SharedWorld.open_now = self
+        return self.connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            if self.transaction.is_active:
+                self.transaction.rollback()
+            self.connection.close()
+            self.connection = self.transaction = None
+            if SharedWorld.open_now is self:
+                SharedWorld.open_now = None
+
+    @classmethod
+    def close_any(cls) -> None:
+        if cls.open_now is not None:
+            cls.open_now.close()
+
+
+def _drop_committed_jobs() -> None:
+    """The jobs committed inside a transaction that is rolled back, which the app context would
+    run as it ends (app/jobs: its mails). A test on its own transaction runs them after the
+    rollback, where they find nothing to do; under a shared world's transaction, still open, they
+    would wait for SQLite's write lock instead. Dropped, they do the same nothing."""
+    from flask import g
+
+    g.pop("scc_jobs_committed", None)
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_world_unless_used(request):
+    if "built_world" not in request.fixturenames:
+        SharedWorld.close_any()
+
+
+def shared_world(build, uses: tuple[str, ...] = ()):
+    """Fixtures for data that many tests of a module read (and may change): `build(db, make, **uses)`
+    runs once for the module's tests on a worker (see SharedWorld) and returns ORM objects (in
+    dicts, lists, tuples and dataclasses); `uses` names module- or session-scoped fixtures it
+    needs. The `world` fixture hands each test the same objects loaded in its own session, and
+    the test's `make` continues the build's numbering (no e-mail address twice), as if the test
+    had built the world itself; whatever the test changes is rolled back.
+
+    Use: `built_world, world = shared_world(build)` in a conftest or test module (the fixture
+    must be named built_world: db looks for it)."""
+
+    @pytest.fixture(scope="module", name="built_world")
+    def built_world(app, request):
+        shared = SharedWorld(app, build, {name: request.getfixturevalue(name) for name in uses})
+        yield shared
+        shared.close()
+
+    @pytest.fixture()
+    def world(db, make, built_world):
+        make.counter = built_world.counter
+        return _load(db, built_world.references)
+
+    return built_world, world
+
+
+@dataclasses.dataclass(frozen=True)
+class _Row:
+    model: type
+    identity: tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class _Record:
+    cls: type
+    fields: dict
+
+
+def _references(value):
+    """ORM objects → their class and primary key; dataclasses and containers keep their shape."""
+    from sqlalchemy import inspect as inspect_
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _Record(type(value), {f.name: _references(getattr(value, f.name)) for f in dataclasses.fields(value)})
+    if isinstance(value, dict):
+        return {key: _references(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_references(item) for item in value)
+    state = inspect_(value, raiseerr=False)
+    if state is not None and getattr(state, "identity", None):
+        return _Row(type(value), state.identity)
+    return value
+
+
+def _load(db, value):
+    if isinstance(value, _Row):
+        return db.session.get(value.model, value.identity)
+    if isinstance(value, _Record):
+        return value.cls(**{name: _load(db, item) for name, item in value.fields.items()})
+    if isinstance(value, dict):
+        return {key: _load(db, item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_load(db, item) for item in value)
+    return value
 
 
 class Browser:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reporting.conftest import world  # noqa: F401  (the fixture, shared with the reporting tests)
+from tests.reporting.conftest import built_world, world  # noqa: F401  (the fixtures, shared with the reporting tests)
 
 
 def bearer(token: str) -> dict:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.privacy.conftest import build_rich_learner  # noqa: F401
-from tests.reporting.conftest import QueryCounter, world  # noqa: F401
+from tests.reporting.conftest import QueryCounter, built_world, world  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pytest
+from tests.conftest import shared_world
 
 
 def complete_course(db, enrolment) -> None:
@@ -46,8 +46,7 @@ class World:
     admin: object
 
 
-@pytest.fixture()
-def world(db, make) -> World:
+def build_world(db, make) -> World:
     """Brandenburg: 4 learners in Potsdam (3 certified), 1 certified in Cottbus (a small group),
     1 without a profile (counts for the cohort's Land). Bayern: 5 certified learners in München."""
     brandenburg = make.cohort(name="Brandenburg 2027-1", land="12")
@@ -61,6 +60,11 @@ def world(db, make) -> World:
     world = World(brandenburg, bayern, agency_user(make, "12"), agency_user(make, "09"), make.user("admin"))
     db.session.commit()
     return world
+
+
+# Built once per module and worker; each test gets the same objects in a savepoint of the
+# module's transaction, rolled back after the test (tests/conftest.py, shared_world).
+built_world, world = shared_world(build_world)
 
 
 def havel_group(db, make, world) -> None:

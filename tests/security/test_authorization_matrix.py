@@ -17,6 +17,8 @@ from typing import Callable
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import shared_world
+
 ANON, LEARNER, OTHER_LEARNER, TRAINER, OTHER_TRAINER, AGENCY, OTHER_AGENCY, ADMIN = ACTORS = (
     "anonymous", "learner", "other_learner", "trainer", "other_trainer", "agency", "other_agency", "admin",
 )
@@ -264,10 +266,18 @@ def cases():
                 yield pytest.param(endpoint, number, actor, id=f"{endpoint}[{number}]-{actor}")
 
 
-@pytest.fixture()
-def world(app, db, make, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "FILE_STORAGE_DIR", str(tmp_path / "files"))
-    return build_world(db, make, app)
+@pytest.fixture(scope="module")
+def file_store(app, tmp_path_factory):
+    """The world's files (the handed-in PDF, the data export) in a folder of the module's own."""
+    saved = app.config.get("FILE_STORAGE_DIR")
+    app.config["FILE_STORAGE_DIR"] = str(tmp_path_factory.mktemp("matrix") / "files")
+    yield app
+    app.config["FILE_STORAGE_DIR"] = saved
+
+
+# Built once per module and worker (some 900 tests read it); each test gets it in a savepoint,
+# rolled back after the test, so what one request changes (a revoked certificate) no other sees.
+built_world, world = shared_world(lambda db, make, file_store: build_world(db, make, file_store), uses=("file_store",))
 
 
 @pytest.mark.parametrize(("endpoint", "number", "actor"), list(cases()))
