@@ -109,7 +109,9 @@ def read_json_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-CONNECTION_ERRORS = ("ConnectionReset", "connection closed", "Remote end closed", "RemoteDisconnected", "BrokenPipe")
+# "Incomplete response": the worker died after it had begun to send the response (a GET cut off)
+CONNECTION_ERRORS = ("ConnectionReset", "connection closed", "Remote end closed", "RemoteDisconnected", "BrokenPipe",
+                     "Incomplete response")
 
 
 def classify_failures(failures: list[dict], killed_at: float | None) -> dict[str, list[dict]]:

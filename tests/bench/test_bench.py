@@ -155,12 +155,15 @@ def test_load_failures_are_told_apart_by_their_cause():
         {"learner": "b", "start": 14.0, "end": 14.1, "error": closed},  # b again: not the kill's doing
         {"learner": "c", "start": 5.0, "end": 6.0, "error": "LocustBadStatusCode(500)"},
         {"learner": "d", "start": 11.0, "end": 11.5, "error": "LocustBadStatusCode(503)"},
+        # a response cut off halfway by the kill (seen at 23:46 on 2026-12-06), and the same error long after it
+        {"learner": "e", "start": 9.5, "end": 10.2, "error": "HTTPParseError('Incomplete response.')"},
+        {"learner": "f", "start": 3.0, "end": 3.2, "error": "HTTPParseError('Incomplete response.')"},
     ]
     by_cause = classify_failures(failures, killed_at=10.0)
-    assert [f["learner"] for f in by_cause["in flight"]] == ["a"]
+    assert [f["learner"] for f in by_cause["in flight"]] == ["a", "e"]
     assert [f["learner"] for f in by_cause["kept-alive connection"]] == ["b"]
-    assert sorted(f["learner"] for f in by_cause["other"]) == ["b", "c", "d"]
-    assert len(classify_failures(failures, killed_at=None)["other"]) == 5
+    assert sorted(f["learner"] for f in by_cause["other"]) == ["b", "c", "d", "f"]
+    assert len(classify_failures(failures, killed_at=None)["other"]) == 7
 
 
 BENCH_MODULES = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "bench").glob("*.py")
