@@ -25,6 +25,13 @@ def test_dashboard_lists_due_assignments_and_new_feedback(browser, make, db):
     page = browser.get("/lernstand").get_data(as_text=True)
     assert "Neue Rückmeldungen" in page
     assert "Überarbeitung erbeten" in page and "0 von 2 Punkten" in page
+    due = page.split('id="faellig-titel"')[1].split("</section>")[0]
+    assert assignment.title in due and "(Überarbeitung erbeten)" in due  # still due, with its submission's status
+    version = assignments.hand_in(submission)
+    assignments.grade_submission(submission, version, trainer, {"c1": 1}, Decision.PASSED, "Gut.", expected_lock=submission.lock_version)
+    db.session.commit()
+    page = browser.get("/lernstand").get_data(as_text=True)
+    assert assignment.title not in (page.split('id="faellig-titel"')[1].split("</section>")[0] if 'id="faellig-titel"' in page else "")
     from flask import url_for
 
     with browser.client.application.test_request_context():
