@@ -165,6 +165,21 @@ def init_database(app) -> None:
             postgres.install(db.engine, app.config.get("DATABASE_PING_AFTER_IDLE_SECONDS", 0.0) if ping else None)
 
 
+def aggregated_pairs(key, value):
+    """An aggregate of (key, value) text pairs as one string "k:v,k:v" — string_agg on PostgreSQL,
+    group_concat on SQLite — for a correlated scalar subquery that brings a few rows of a child
+    table along in a parent's statement instead of a statement of its own (issue 17). Keys and
+    values must not contain ":" or ","; read back with `pairs`."""
+    from sqlalchemy import String, cast, func
+
+    return func.aggregate_strings(cast(key, String) + ":" + cast(value, String), ",")
+
+
+def pairs(text: str | None) -> list[tuple[str, str]]:
+    """The (key, value) pairs of an `aggregated_pairs` column (None: no rows)."""
+    return [tuple(item.partition(":")[::2]) for item in text.split(",")] if text else []
+
+
 def attach_row(model, row: dict):
     """The persistent `model` object of a row holding all its columns by key (e.g. from
     read_row), in the session as if the ORM had loaded it — or the one the session already holds

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
-from sqlalchemy import String, bindparam, cast, func, select, type_coerce
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only
 
 from app import clock
 from app.accounts.models import Role, User
 from app.catalogue.models import Course, Lesson, Module
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, ModuleRelease, cohort_trainers
+from app.db import aggregated_pairs, pairs
 from app.extensions import db
 from app.progress.models import ProgressItem
 
@@ -102,7 +103,7 @@ class EnrolmentRow:
 # PostgreSQL, group_concat on SQLite), so the page needs no statement of its own for it.
 _ENROLLED, _ITS_COHORT = aliased(Enrolment, name="enrolled"), aliased(Cohort, name="its_cohort")
 _DONE = (
-    select(func.aggregate_strings(type_coerce(ProgressItem.item_type, String) + ":" + cast(ProgressItem.item_id, String), ","))
+    select(aggregated_pairs(ProgressItem.item_type, ProgressItem.item_id))
     .where(ProgressItem.enrolment_id == _ENROLLED.id).scalar_subquery()
 )
 _VERSION_WITH_ENROLMENT = (
@@ -131,8 +132,7 @@ def version_and_enrolment_row_or_404(slug: str, user: User) -> tuple[tuple, Enro
         return version, None
     releases = tuple(Release(module_id, opens_on) for *_, module_id, opens_on in rows if module_id is not None)
     state: dict[str, set[int]] = defaultdict(set)
-    for item in done.split(",") if done else ():
-        item_type, _, item_id = item.partition(":")
+    for item_type, item_id in pairs(done):
         state[item_type].add(int(item_id))
     return version, EnrolmentRow(enrolment_id, CohortSchedule(cohort_id, starts_on, release_locks, releases), state)
 

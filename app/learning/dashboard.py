@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import String, bindparam, cast, func, select, type_coerce
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.assignments import rules
@@ -16,7 +16,7 @@ from app.certificates.models import Certificate, CertificateStatus
 from app.certificates.queries import awaiting_approval
 from app.cohorts.models import Cohort, Enrolment, EnrolmentStatus, ModuleRelease
 from app.cohorts.schedule import module_release_dates
-from app.db import read_rows
+from app.db import aggregated_pairs, pairs, read_rows
 from app.extensions import db
 from app.learning.access import OPEN_STATUSES, Release
 from app.learning.outline import OutlineAssignment, OutlineCourse
@@ -70,7 +70,7 @@ class DashboardCertificate:
 # each enrolment's submission statuses as one string "12:passed,14:draft" (string_agg on
 # PostgreSQL, group_concat on SQLite) for the due dates — a statement of their own before.
 _SUBMISSION_STATUSES = (
-    select(func.aggregate_strings(cast(Submission.assignment_id, String) + ":" + type_coerce(Submission.status, String), ","))
+    select(aggregated_pairs(Submission.assignment_id, Submission.status))
     .where(Submission.enrolment_id == Enrolment.id).scalar_subquery()
 )
 _ENROLMENTS = (
@@ -104,8 +104,7 @@ def open_enrolments(user_id: int) -> tuple[list[DashboardEnrolment], dict[int, D
             cohort = DashboardCohort(cohort_id, cohort_name, starts_on, release_locks, course_id, course)
             enrolment = enrolments[enrolment_id] = DashboardEnrolment(enrolment_id, status, completed_at, items_done, items_total,
                                                                       cohort_id, cohort)
-            for item in submitted.split(",") if submitted else ():
-                assignment_id, _, value = item.partition(":")
+            for assignment_id, value in pairs(submitted):
                 enrolment.statuses[int(assignment_id)] = SubmissionStatus(value)
             releases[enrolment_id] = set()
         if certificate_id is not None:
