@@ -29,3 +29,26 @@ class Application(Flask):
                 self._synchronous.clear()
             self._synchronous.add(func)
         return result
+
+    def warm_up(self) -> dict[str, int]:
+        """The work every process would otherwise do on its first requests, done once before it
+        serves any: the ORM's mappers configured, every template compiled, every language's
+        translations read. gunicorn.conf.py runs this in the master before it forks the workers
+        (`preload_app`), so every worker, and every worker started in place of one that died,
+        begins with it done — on 2 cores four workers each compiling the templates under the
+        first wave of logins held them up for seconds (docs/performance.md). Opens no
+        database connection, so nothing is shared across the fork."""
+        from flask_babel import force_locale, get_translations
+        from sqlalchemy.orm import configure_mappers
+
+        configure_mappers()
+        env = self.jinja_env
+        names = env.list_templates(extensions=("html", "txt"))
+        for name in names:
+            env.get_template(name)
+        languages = tuple(self.config.get("LANGUAGES", ()))
+        with self.test_request_context():
+            for language in languages:
+                with force_locale(language):
+                    get_translations()
+        return {"templates": len(names), "languages": len(languages)}

@@ -4,6 +4,8 @@ Flask-SQLAlchemy object `db` and the small helpers around the session. The botto
 graph: it imports nothing from app but the clock."""
 from __future__ import annotations
 
+import os
+import weakref
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
@@ -158,11 +160,30 @@ def init_database(app) -> None:
             engine_options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            _new_pool_after_fork(engine)
     if psycopg:
         from app import postgres
 
         with app.app_context():
             postgres.install(db.engine, app.config.get("DATABASE_PING_AFTER_IDLE_SECONDS", 0.0) if ping else None)
+
+
+def _new_pool_after_fork(engine: Engine) -> None:
+    """A process forked from one whose pool holds connections (gunicorn's master with
+    preload_app, gunicorn.conf.py) must open its own: two processes on one socket garble each
+    other's statements. SQLAlchemy's recipe for forks: the child forgets the parent's pool
+    without closing its connections (`dispose(close=False)`), which stay the parent's. The
+    engine is held weakly, so an app that is gone (tests make many) is not kept alive."""
+    reference = weakref.ref(engine)
+
+    def in_child() -> None:
+        engine = reference()
+        if engine is not None:
+            engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=in_child)
 
 
 def aggregated_pairs(key, value):
