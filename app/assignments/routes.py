@@ -27,6 +27,7 @@ from app.exports.routes import offer
 from app.extensions import db
 from app.learning.access import course_or_404, locked_reason, module_or_404, require_access
 from app.progress.services import enrolment_state
+from app.templating import datetime_formatter
 
 bp = Blueprint("assignments", __name__)
 navigation.register("assignments.queue", lambda: _("Bewertung"), {"trainer", "admin"}, order=30, badge=queries.waiting_count)
@@ -213,7 +214,8 @@ def _queue_row_html(row: queries.QueueRow, words: SimpleNamespace, link: tuple[M
     each of the row's fifteen values went through escape() and came back as a new Markup — the
     id, the trusted labels and the link's prefix and query string too; here only the five texts
     people entered (learner, assignment, module, cohort, reviewer) and the time are escaped, each
-    once (issue 17). `link`: the hand-in link's text before and after the id, escaped."""
+    once (issue 17). `link`: the hand-in link's text before and after the id, escaped;
+    `format_time`: the `datetime` filter's 'short' format (templating.datetime_formatter)."""
     learner, title = escape(row.learner_name), escape(row.assignment_title)
     late = f' <span class="status status-late">{words.late}</span>' if row.late else ""
     css, label = words.statuses.get(row.status, ("", ""))
@@ -222,7 +224,7 @@ def _queue_row_html(row: queries.QueueRow, words: SimpleNamespace, link: tuple[M
         reviewer = f'<br><span class="meta">{words.reviewer % {"name": row.reviewer_name}}</span>'
     action = words.grade if row.status in ("submitted", "in_review") else words.view
     return Markup(
-        f"<td>{escape(format_time(row.submitted_at, 'short'))}{late}</td>\n"
+        f"<td>{escape(format_time(row.submitted_at))}{late}</td>\n"
         f"      <td>{learner}</td>\n"
         f'      <td>{title}<br><span class="meta">{escape(row.module_title)}</span></td>\n'
         f"      <td>{escape(row.cohort_name)}</td>\n"
@@ -247,24 +249,27 @@ def _grade_url_prefix(script_root: str) -> str:
 def queue():
     _require_grader()
     filters = _filters()
-    cohorts, modules = queries.filter_choices(current_user)
+    user = current_user._get_current_object()  # once: each use of the proxy looks the user up again
+    # rows, filter choices and the navigation badge's count in one statement (issue 17)
+    cohorts, modules, submissions, waiting = queries.queue_page(user, filters)
     if filters.cohort_id and filters.cohort_id not in {c.id for c in cohorts}:
         abort(404)
+    navigation.provide_badge("assignments.queue", waiting)
     texts = _filter_texts(str(get_locale()))
-    form = SimpleNamespace(
-        cohort=FilterSelect("cohort", texts.cohort, [("", texts.all_cohorts)] + [(str(c.id), c.name) for c in cohorts],
-                            request.args.get("cohort")),
-        module=FilterSelect("module", texts.module, [("", texts.all_modules)] + [(str(m.id), m.title) for m in modules],
-                            request.args.get("module")),
-        status=FilterSelect("status", texts.status, texts.statuses, filters.status),
-    )
+    # the filter's three fields, as macros.field writes them
+    filter_fields = Markup("\n  ").join((
+        FilterSelect("cohort", texts.cohort, [("", texts.all_cohorts)] + [(str(c.id), c.name) for c in cohorts],
+                     request.args.get("cohort")).field(),
+        FilterSelect("module", texts.module, [("", texts.all_modules)] + [(str(m.id), m.title) for m in modules],
+                     request.args.get("module")).field(),
+        FilterSelect("status", texts.status, texts.statuses, filters.status).field(),
+    ))
     selected_cohort = next((c for c in cohorts if c.id == filters.cohort_id), None)
-    submissions = queries.queue_rows(current_user, filters)
     # each hand-in's link: the grading page, keeping the queue's filter
     link = (escape(_grade_url_prefix(request.script_root)), escape("?" + current_app.jinja_env.filters["urlencode"](filters.as_args())))
-    format_time = current_app.jinja_env.filters["datetime"]
+    format_time = datetime_formatter("short")
     return render_template(
-        "assignments/queue.html", form=form, submissions=submissions,
+        "assignments/queue.html", filter_fields=filter_fields, submissions=submissions,
         rows=[_queue_row_html(row, texts.row, link, format_time) for row in submissions],
         selected_cohort=selected_cohort, cohort_assignments=queries.assignments_of(selected_cohort) if selected_cohort else [],
     )
