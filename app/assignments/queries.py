@@ -148,10 +148,16 @@ def queue_rows(user: User, filters: QueueFilter, limit: int = 500) -> list[Queue
     return list(map(_queue_row, read_rows(statement, {**_params(user, filters), "limit": limit}).all()))
 
 
+def waiting_count_select(every_cohort: bool, before: tuple = (), after: tuple = ()):
+    """waiting_count's statement, with other columns around the count for a page that reads the
+    count in a union of its own (issue 17); for a trainer, the user's id bound as `user_id`."""
+    return _where(select(*before, func.count(Submission.id), *after).join(Enrolment, Submission.enrolment_id == Enrolment.id),
+                  every_cohort, False, False, OPEN)
+
+
 @functools.cache
 def _waiting_count_statement(every_cohort: bool):
-    return _where(select(func.count(Submission.id)).join(Enrolment, Submission.enrolment_id == Enrolment.id),
-                  every_cohort, False, False, OPEN)
+    return waiting_count_select(every_cohort)
 
 
 def waiting_count(user: User) -> int:
@@ -244,8 +250,7 @@ def _queue_page_statement(*shape):
                       null())),
         select(literal("module"), Module.id, *blank[:2], Module.title, *blank, Module.course_id, null(), null(), Module.position).where(
             Module.course_id.in_(graded(select(Cohort.course_id))), Module.archived_at.is_(None), Module.assignments.any()),
-        _where(select(literal("count"), func.count(Submission.id), *blank, *blank, null())
-               .join(Enrolment, Submission.enrolment_id == Enrolment.id), every_cohort, False, False, OPEN),
+        waiting_count_select(every_cohort, (literal("count"),), (*blank, *blank, null())),
     ).subquery()
     return select(*list(page.c)[:12]).order_by(page.c.kind, page.c.starts_on.desc(), page.c.cohort_order, page.c.course_id,
                                                 page.c.position, page.c.submitted_at, page.c.id)

@@ -111,6 +111,57 @@ def test_matrix_attendance_is_what_the_sessions_plain_reading_gives(db, make, co
     with QueryCounter(db.engine) as held:
         assert queries.matrix_page(cohort, now)[2] == expected
     assert held.count == none_held.count <= 2
+    with QueryCounter(db.engine) as page:
+        assert queries.matrix_page_for(trainer, cohort.id, now).attendance == expected
+    assert page.count == 2
+
+
+def test_the_matrix_page_reads_what_its_parts_read(db, make, cohort, learners, trainer):
+    """The matrix page reads its cohort (through the access rule) and the navigation badge's count
+    in the union with the columns, stored items and sessions (queries.matrix_page_for, issue 17):
+    columns, rows and attendance as matrix_page gives them, the count as waiting_count — for a
+    trainer (whose own hand-ins do not count) and an admin — in two statements for 3 or 30 learners."""
+    from app.assignments.models import Submission, SubmissionStatus
+    from app.assignments.queries import waiting_count
+
+    jorg, anna, idle = learners
+    second = [a for m in db.session.scalars(select(Module).where(Module.course_id == cohort.course_id)) for a in m.assignments][0]
+    own = make.enrolment(user=trainer, cohort=make.cohort(trainers=[trainer], name="Eigene"))
+    for enrolment, status in ((jorg, SubmissionStatus.SUBMITTED), (anna, SubmissionStatus.IN_REVIEW), (idle, SubmissionStatus.PASSED),
+                              (own, SubmissionStatus.SUBMITTED)):
+        db.session.add(Submission(enrolment_id=enrolment.id, assignment_id=second.id, status=status, draft_text="", submitted_at=utcnow()))
+    db.session.flush()
+    admin = make.user("admin")
+    now = utcnow()
+    for n in (0, 27):
+        for _ in range(n):
+            make.enrolment(cohort=cohort)
+        db.session.flush()
+        for user in (trainer, admin):
+            with QueryCounter(db.engine) as counted:
+                page = queries.matrix_page_for(user, cohort.id, now)
+            assert counted.count == 2
+            assert (page.columns, page.rows, page.attendance) == queries.matrix_page(cohort, now)
+            assert tuple(page.cohort) == (cohort.id, cohort.name, cohort.course_id, cohort.course.completion)
+            assert page.waiting == waiting_count(user) == (2 if user is trainer else 3)
+            assert len(page.rows) == 3 + n
+
+
+def test_the_matrix_badge_is_read_with_the_page_and_fresh_on_every_request(db, make, trainer_browser, cohort, learners):
+    """The matrix hands the badge's count it read to the navigation for its own request only."""
+    from app.assignments.models import Submission, SubmissionStatus
+
+    jorg, anna, _idle = learners
+    second = [a for m in db.session.scalars(select(Module).where(Module.course_id == cohort.course_id)) for a in m.assignments][0]
+    db.session.add(Submission(enrolment_id=jorg.id, assignment_id=second.id, status=SubmissionStatus.SUBMITTED, draft_text="",
+                              submitted_at=utcnow()))
+    db.session.commit()
+    assert 'class="badge">1<' in trainer_browser.get(f"/kohorten/{cohort.id}/matrix").get_data(as_text=True)
+    db.session.add(Submission(enrolment_id=anna.id, assignment_id=second.id, status=SubmissionStatus.IN_REVIEW, draft_text="",
+                              submitted_at=utcnow()))
+    db.session.commit()
+    assert 'class="badge">2<' in trainer_browser.get("/kohorten").get_data(as_text=True)
+    assert 'class="badge">2<' in trainer_browser.get(f"/kohorten/{cohort.id}/matrix?filter=inactive").get_data(as_text=True)
 
 
 def test_matrix_columns_count_active_lessons_quizzes_and_required_assignments_only(db):

@@ -7,22 +7,19 @@ from datetime import timedelta
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-from flask import render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from app import navigation
 from app.cohorts import downloads, matrix
-from app.cohorts.access import cohort_or_404, cohort_row_or_404
+from app.cohorts.access import cohort_or_404
 from app.cohorts.downloads import INACTIVE_DAYS
 from app.cohorts.routes import STAFF, bp, status_labels
 from app.exports.routes import offer
 from app.security import role_required
-
-
-def _matrix(cohort):
-    return downloads.matrix_view(cohort, request.args)
 
 
 @functools.lru_cache(maxsize=16)
@@ -139,8 +136,14 @@ def _links(cohort_id: int, sort: str, descending: bool, only_inactive: bool, sta
 @bp.get("/kohorten/<int:cohort_id>/matrix")
 @role_required(*STAFF)
 def progress(cohort_id: int):
-    cohort = cohort_row_or_404(current_user, cohort_id)  # id, name, course_id, course_completion
-    columns, rows, shown, now, sort, descending, only_inactive, attendance = _matrix(cohort)
+    # the cohort through the access rule, the matrix and the navigation badge's count: two
+    # statements (issue 17)
+    read = downloads.page_view(current_user._get_current_object(), cohort_id, request.args)
+    if read is None:
+        abort(404)
+    page, (columns, rows, shown, now, sort, descending, only_inactive, attendance) = read
+    cohort = page.cohort  # id, name, course_id, course_completion
+    navigation.provide_badge("assignments.queue", page.waiting)
     from app.sessions.attendance import minimum_attendance
 
     status, only_waiting = request.args.get("status", ""), bool(request.args.get("waiting"))
