@@ -174,6 +174,20 @@ def datetime_formatter(fmt: str = "medium"):
     return format_value
 
 
+def date_formatter(fmt: str = "medium"):
+    """The `date` filter for one format, as datetime_formatter (the progress matrix's rows)."""
+    pattern, tzinfo = _pattern("date", fmt)
+
+    def format_value(value) -> str:
+        if not value:
+            return ""
+        if pattern is None:
+            return format_date(value, fmt)
+        return pattern.instant(value, tzinfo) if isinstance(value, datetime) else pattern(value)
+
+    return format_value
+
+
 def date_filter(value, fmt: str = "medium") -> str:
     if not value:
         return ""

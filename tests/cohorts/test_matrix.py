@@ -344,3 +344,70 @@ def test_labels_follow_the_viewers_language(db, trainer, trainer_browser, cohort
     db.session.commit()
     english = trainer_browser.get(f"/kohorten/{cohort.id}/matrix").get_data(as_text=True)
     assert "<td>active</td>" in english and "Select Jörg Müßig" in english and "<td>aktiv</td>" not in english
+
+
+# A learner's row as matrix.html's loop wrote it before the rows moved to progress._rows_html (issue 17).
+_TEMPLATE_ROWS = """{% for learner, cells, percent, presence, last_activity, inactive_days in lines %}
+  {# one row per learner #}
+  <tr>
+    {{ learner }}
+    {{ cells }}
+    <td>{{ percent }} %</td>
+    {# attendance #}
+    <td class="attendance-cell">{% if presence %}{{ presence.percent }} %<br><span class="meta">{{ _("%(present)d von %(held)d", present=presence.present, held=presence.held) }}{% if presence.excused %}, {{ _("%(n)d entschuldigt", n=presence.excused) }}{% endif %}</span>{% if not presence.meets(min_attendance) %}<br><span class="status status-locked">{{ _("unter Mindestanwesenheit") }}</span>{% endif %}{% else %}–{% endif %}</td>
+    <td>{{ last_activity | date }}{% if inactive_days is not none %}<br><span class="status status-locked">{{ _("seit %(n)d Tagen inaktiv", n=inactive_days) }}</span>{% endif %}</td>
+  </tr>
+  {% endfor %}"""
+
+
+def test_matrix_rows_are_written_as_the_template_wrote_them(app):
+    """Each learner's whole row is written in Python (progress._rows_html, issue 17): with and
+    without held sessions, excused absences, a minimum missed or met or none, idle and active
+    learners, names with markup, in German and English, the HTML must be what the template wrote."""
+    from datetime import datetime, timezone
+
+    from flask_babel import force_locale
+
+    from app.cohorts import matrix
+    from app.cohorts.routes import progress
+    from app.sessions.attendance import Summary
+    from app.templating import date_formatter
+
+    now = datetime(2026, 12, 7, 1, 0, tzinfo=timezone.utc)
+    columns = [matrix.ModuleColumn(1, 1, "M <1>", frozenset({1, 2}), frozenset({3}), frozenset({4}))]
+    learners = [matrix.new_learner((n, 100 + n, f'Eve "<b>" & {n}', f"e{n}@example.org", "Stadt <A> & B" if n % 2 else "",
+                                    None, status, now - timedelta(days=3 * n, hours=n), n, 10, now - timedelta(days=2 * n) if n % 3 else None))
+                for n, status in enumerate(["active", "invited", "completed", "withdrawn"] * 3)]
+    done = {0: ({1}, {3: "87.5"}, {4}, {1}), 5: ({1, 2}, {3: "<b>&"}, set(), set())}
+    rows = matrix.build_rows(columns, learners, done)
+    summaries = [Summary(0), Summary(3, 2, 1, 0), Summary(4, 1, 0, 3), Summary(2, 2), Summary(5, 0, 2, 1)]
+    attendance = {learner.enrolment_id: summaries[n % len(summaries)] for n, learner in enumerate(learners)}
+    inactive_before = now - timedelta(days=14)
+    template = app.jinja_env.from_string(_TEMPLATE_ROWS)
+    for locale in ("de", "en"):
+        with app.test_request_context("/kohorten/1/matrix"), force_locale(locale):
+            texts = progress._texts.__wrapped__(locale)
+            cells = progress._cells_html(rows, texts.cell_words)
+            for minimum in (None, 80.0, 50):
+                lines = [(progress._learner_html(r.learner, texts), cells[r.cells], r.percent,
+                          attendance[r.learner.enrolment_id] if attendance[r.learner.enrolment_id].held else None,
+                          r.last_activity, r.inactive_days(now) if r.last_activity <= inactive_before else None) for r in rows]
+                written = "".join(progress._rows_html(rows, texts, cells, attendance, minimum, inactive_before, now, date_formatter()))
+                assert written == template.render(lines=lines, min_attendance=minimum), (locale, minimum)
+                assert '"<b>"' not in written and "Stadt <A>" not in written
+
+
+def test_the_matrix_formats_dates_as_the_date_filter(app):
+    """The rows' last activity goes through templating.date_formatter: the `date` filter's text."""
+    from datetime import date, datetime, timezone
+
+    from flask_babel import force_locale
+
+    from app.templating import date_filter, date_formatter
+
+    values = [None, datetime(2026, 12, 6, 23, 30, tzinfo=timezone.utc), datetime(2026, 3, 29, 0, 30), date(2026, 12, 24)]
+    for locale in ("de", "en"):
+        with app.test_request_context("/"), force_locale(locale):
+            for fmt in ("short", "medium", "long", "full", "dd.MM.yyyy", "EEEE, d. MMMM"):
+                format_value = date_formatter(fmt)
+                assert [format_value(v) for v in values] == [date_filter(v, fmt) for v in values], (locale, fmt)
