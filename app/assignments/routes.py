@@ -209,25 +209,42 @@ def _as_template_writes(translation: str) -> Markup:
     return Markup(translation) % {} if "%" in translation else Markup(translation)
 
 
-def _queue_row_html(row: queries.QueueRow, words: SimpleNamespace, link: tuple[Markup, Markup], format_time) -> Markup:
+def _queue_rows_html(rows: list[queries.QueueRow], words: SimpleNamespace, link: tuple[Markup, Markup], format_time) -> Markup:
+    """The table's rows (each `<tr>` with _queue_row_html's cells), as one piece of HTML: one Markup
+    for the page instead of one per row, each of which the template escaped once more (issue 17).
+    The texts people entered are escaped once per view: most rows repeat the assignment, module
+    and cohort."""
+    escaped: dict[str, Markup] = {}
+
+    def text(value: str) -> Markup:
+        result = escaped.get(value)
+        if result is None:
+            result = escaped[value] = escape(value)
+        return result
+
+    return Markup("".join([f"\n    <tr>\n      {_queue_row_html(row, words, link, format_time, text)}\n    </tr>\n  " for row in rows]))
+
+
+def _queue_row_html(row: queries.QueueRow, words: SimpleNamespace, link: tuple[Markup, Markup], format_time, text=escape) -> str:
     """One hand-in row's cells, as the template wrote them. Written here because in the template
     each of the row's fifteen values went through escape() and came back as a new Markup — the
     id, the trusted labels and the link's prefix and query string too; here only the five texts
     people entered (learner, assignment, module, cohort, reviewer) and the time are escaped, each
     once (issue 17). `link`: the hand-in link's text before and after the id, escaped;
-    `format_time`: the `datetime` filter's 'short' format (templating.datetime_formatter)."""
-    learner, title = escape(row.learner_name), escape(row.assignment_title)
+    `format_time`: the `datetime` filter's 'short' format (templating.datetime_formatter); `text`:
+    escapes a text (_queue_rows_html's, which remembers them)."""
+    learner, title = text(row.learner_name), text(row.assignment_title)
     late = f' <span class="status status-late">{words.late}</span>' if row.late else ""
     css, label = words.statuses.get(row.status, ("", ""))
     reviewer = ""
     if row.status == "in_review" and row.reviewer_name:
         reviewer = f'<br><span class="meta">{words.reviewer % {"name": row.reviewer_name}}</span>'
     action = words.grade if row.status in ("submitted", "in_review") else words.view
-    return Markup(
+    return (
         f"<td>{escape(format_time(row.submitted_at))}{late}</td>\n"
         f"      <td>{learner}</td>\n"
-        f'      <td>{title}<br><span class="meta">{escape(row.module_title)}</span></td>\n'
-        f"      <td>{escape(row.cohort_name)}</td>\n"
+        f'      <td>{title}<br><span class="meta">{text(row.module_title)}</span></td>\n'
+        f"      <td>{text(row.cohort_name)}</td>\n"
         f"      <td>{row.version_number or ''}</td>\n"
         f'      <td><span class="status status-{css}">{label}</span>{reviewer}</td>\n'
         f'      <td><a href="{link[0]}{row.id}{link[1]}">{action}<span class="visually-hidden">: {learner}, {title}</span></a></td>'
@@ -270,7 +287,7 @@ def queue():
     format_time = datetime_formatter("short")
     return render_template(
         "assignments/queue.html", filter_fields=filter_fields, submissions=submissions,
-        rows=[_queue_row_html(row, texts.row, link, format_time) for row in submissions],
+        rows_html=_queue_rows_html(submissions, texts.row, link, format_time),
         selected_cohort=selected_cohort, cohort_assignments=queries.assignments_of(selected_cohort) if selected_cohort else [],
     )
 

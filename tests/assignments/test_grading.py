@@ -392,12 +392,17 @@ def test_queue_rows_are_written_as_the_template_wrote_them(app):
             texts = routes._filter_texts.__wrapped__(locale)
             prefix = routes._grade_url_prefix.__wrapped__("")
             link = (escape(prefix), escape("?" + current_app.jinja_env.filters["urlencode"](filters.as_args())))
+            expected = []
             for row in rows:
                 written = routes._queue_row_html(row, texts.row, link, datetime_formatter("short"))
-                assert written == template.render(submission=row, filters=filters, status_labels=texts.status_labels,
-                                                  status_classes=routes._STATUS_CLASSES, grade_url_prefix=prefix)
+                expected.append(template.render(submission=row, filters=filters, status_labels=texts.status_labels,
+                                                status_classes=routes._STATUS_CLASSES, grade_url_prefix=prefix))
+                assert written == expected[-1]
                 assert evil not in written and "&amp; &#34;B&#34; &lt;i&gt;" in written and "Aufgabe <" not in written
                 assert "status=all&amp;cohort=3" in written
+            # the whole table body, each repeated text escaped once per view: as the template's loop wrote it
+            assert routes._queue_rows_html(rows, texts.row, link, datetime_formatter("short")) == "".join(
+                f"\n    <tr>\n      {cells}\n    </tr>\n  " for cells in expected)
 
 
 def test_queue_rows_follow_the_viewers_language(app, db, trainer, learner):

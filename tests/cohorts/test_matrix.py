@@ -367,6 +367,7 @@ def test_matrix_rows_are_written_as_the_template_wrote_them(app):
     from datetime import datetime, timezone
 
     from flask_babel import force_locale
+    from markupsafe import Markup
 
     from app.cohorts import matrix
     from app.cohorts.routes import progress
@@ -389,10 +390,10 @@ def test_matrix_rows_are_written_as_the_template_wrote_them(app):
             texts = progress._texts.__wrapped__(locale)
             cells = progress._cells_html(rows, texts.cell_words)
             for minimum in (None, 80.0, 50):
-                lines = [(progress._learner_html(r.learner, texts), cells[r.cells], r.percent,
+                lines = [(Markup(progress._learner_html(r.learner, texts)), cells[r.cells], r.percent,
                           attendance[r.learner.enrolment_id] if attendance[r.learner.enrolment_id].held else None,
                           r.last_activity, r.inactive_days(now) if r.last_activity <= inactive_before else None) for r in rows]
-                written = "".join(progress._rows_html(rows, texts, cells, attendance, minimum, inactive_before, now, date_formatter()))
+                written = progress._rows_html(rows, texts, cells, attendance, minimum, inactive_before, now, date_formatter())
                 assert written == template.render(lines=lines, min_attendance=minimum), (locale, minimum)
                 assert '"<b>"' not in written and "Stadt <A>" not in written
 

@@ -63,7 +63,7 @@ def _around_name(label: Markup) -> tuple[Markup, Markup] | tuple[None, None]:
 
 
 def _rows_html(rows: list[matrix.Row], texts: SimpleNamespace, cells_html: dict, attendance: dict, min_attendance,
-               inactive_before, now, format_date) -> list[Markup]:
+               inactive_before, now, format_date) -> Markup:
     """Each learner's table row, as the template's loop wrote it (whitespace included): the
     learner's own cells (_learner_html), the module cells (_cells_html), percent, attendance when
     sessions were held, and the last activity with the days since then for a learner inactive
@@ -72,7 +72,8 @@ def _rows_html(rows: list[matrix.Row], texts: SimpleNamespace, cells_html: dict,
     the last four cells alone measured 144 → 101 µs for 30 rows); here the translations come once
     per language (_texts), each distinct attendance summary's cell and each number of idle days
     are written once per view, and only the date text is escaped. `format_date`: the `date`
-    filter (templating.date_formatter)."""
+    filter (templating.date_formatter). One Markup for the table's body: one per row was escaped
+    once more by the template."""
     words = texts.row_words
     presence_cells: dict = {}  # attendance summary → its cell
     idle_texts: dict[int, str] = {}  # days → the text after the date
@@ -89,11 +90,11 @@ def _rows_html(rows: list[matrix.Row], texts: SimpleNamespace, cells_html: dict,
             idle = idle_texts.get(days)
             if idle is None:
                 idle = idle_texts[days] = f'<br><span class="status status-locked">{words.inactive % {"n": days}}</span>'
-        lines.append(Markup(
+        lines.append(
             f"\n  \n  <tr>\n    {_learner_html(learner, texts)}\n    {cells_html[row.cells]}\n    <td>{row.percent} %</td>\n    \n"
             f'    <td class="attendance-cell">{presence_cell}</td>\n    <td>{escape(format_date(row.last_activity))}{idle}</td>\n  </tr>\n  '
-        ))
-    return lines
+        )
+    return Markup("".join(lines))
 
 
 def _presence_html(presence, min_attendance, words: SimpleNamespace) -> str:
@@ -107,7 +108,7 @@ def _presence_html(presence, min_attendance, words: SimpleNamespace) -> str:
     return f'{presence.percent} %<br><span class="meta">{held}{excused}</span>{below}'
 
 
-def _learner_html(learner: matrix.Learner, texts: SimpleNamespace) -> Markup:
+def _learner_html(learner: matrix.Learner, texts: SimpleNamespace) -> str:
     """A row's first four cells — checkbox, name and e-mail, municipality, status — as the template
     wrote them. Written here because in the template each of their nine values went through
     escape() and came back as a new Markup, numbers and trusted labels included; here the three
@@ -117,7 +118,7 @@ def _learner_html(learner: matrix.Learner, texts: SimpleNamespace) -> Markup:
     before, after = texts.select_around
     label = texts.select_label % {"name": learner.name} if before is None else f"{before}{name}{after}"
     disabled = " disabled" if learner.status in ("withdrawn", "completed") else ""
-    return Markup(
+    return (
         f'<td><input type="checkbox" name="e" value="{learner.enrolment_id}" id="select-{learner.enrolment_id}" aria-label="{label}"{disabled}></td>\n'
         f'    <th scope="row">{name}<br><span class="meta">{escape(learner.email)}</span></th>\n'
         f"    <td>{escape(learner.municipality or '–')}</td>\n"
