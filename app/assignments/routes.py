@@ -6,7 +6,6 @@ import functools
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
@@ -18,6 +17,7 @@ from app.assignments.forms import FilterSelect, SubmissionForm, grading_form_cla
 from app.assignments.models import Decision, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
 from app.files import StorageUnavailable, get_store
 from app.files.download import send_stored_file
+from app.i18n import locale_name
 from app.catalogue.markdown import render_user_markdown
 from app.catalogue.models import Assignment
 from app.cohorts.models import Cohort
@@ -194,6 +194,7 @@ def _filter_texts(locale: str) -> SimpleNamespace:
         statuses=[(queries.OPEN, _("Offen (abgegeben, in Prüfung)")), (queries.ALL, _("Alle"))] + [
             (s.value, services.status_label(s)) for s in SubmissionStatus if s != SubmissionStatus.DRAFT],
         status_labels={s.value: services.status_label(s) for s in SubmissionStatus},
+        status_fields={},  # status → the status <select> (_status_field); one of _filters' few values
         # the hand-in rows' words, as the template's _() wrote them (a trusted translation) and its
         # escaping of the status labels and classes (_queue_row_html)
         row=SimpleNamespace(
@@ -202,6 +203,14 @@ def _filter_texts(locale: str) -> SimpleNamespace:
             statuses={s.value: (escape(_STATUS_CLASSES[s.value]), escape(services.status_label(s))) for s in SubmissionStatus},
         ),
     )
+
+
+def _status_field(texts: SimpleNamespace, selected: str) -> Markup:
+    """The status <select>: the same for every view of a language and status, so written once."""
+    field = texts.status_fields.get(selected)
+    if field is None:
+        field = texts.status_fields[selected] = FilterSelect("status", texts.status, texts.statuses, selected).field()
+    return field
 
 
 def _as_template_writes(translation: str) -> Markup:
@@ -241,7 +250,7 @@ def _queue_row_html(row: queries.QueueRow, words: SimpleNamespace, link: tuple[M
         reviewer = f'<br><span class="meta">{words.reviewer % {"name": row.reviewer_name}}</span>'
     action = words.grade if row.status in ("submitted", "in_review") else words.view
     return (
-        f"<td>{escape(format_time(row.submitted_at))}{late}</td>\n"
+        f"<td>{text(format_time(row.submitted_at))}{late}</td>\n"
         f"      <td>{learner}</td>\n"
         f'      <td>{title}<br><span class="meta">{text(row.module_title)}</span></td>\n'
         f"      <td>{text(row.cohort_name)}</td>\n"
@@ -272,14 +281,14 @@ def queue():
     if filters.cohort_id and filters.cohort_id not in {c.id for c in cohorts}:
         abort(404)
     navigation.provide_badge("assignments.queue", waiting)
-    texts = _filter_texts(str(get_locale()))
+    texts = _filter_texts(locale_name())  # str(get_locale()), looked up once per request
     # the filter's three fields, as macros.field writes them
     filter_fields = Markup("\n  ").join((
         FilterSelect("cohort", texts.cohort, [("", texts.all_cohorts)] + [(str(c.id), c.name) for c in cohorts],
                      request.args.get("cohort")).field(),
         FilterSelect("module", texts.module, [("", texts.all_modules)] + [(str(m.id), m.title) for m in modules],
                      request.args.get("module")).field(),
-        FilterSelect("status", texts.status, texts.statuses, filters.status).field(),
+        _status_field(texts, filters.status),
     ))
     selected_cohort = next((c for c in cohorts if c.id == filters.cohort_id), None)
     # each hand-in's link: the grading page, keeping the queue's filter

@@ -416,6 +416,9 @@ def test_queue_rows_follow_the_viewers_language(app, db, trainer, learner):
     db.session.commit()
     english = browser.get("/bewertung").get_data(as_text=True)
     assert ">submitted</span>" in english and ">Grade<span" in english and "Bewerten" not in english
+    # the status <select>, written once per language and status, follows too
+    assert '<option selected value="open">Offen (abgegeben, in Prüfung)</option>' in german
+    assert '<option selected value="open">Open (submitted, under review)</option>' in english
 
 
 def test_the_queue_formats_times_as_the_datetime_filter(app):

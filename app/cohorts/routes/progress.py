@@ -8,7 +8,6 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from flask import abort, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -19,6 +18,7 @@ from app.cohorts.access import cohort_or_404
 from app.cohorts.downloads import INACTIVE_DAYS
 from app.cohorts.routes import STAFF, bp, status_labels
 from app.exports.routes import offer
+from app.i18n import locale_name
 from app.security import role_required
 from app.templating import date_formatter
 
@@ -191,7 +191,7 @@ def progress(cohort_id: int):
     from app.sessions.attendance import minimum_attendance
 
     status, only_waiting = request.args.get("status", ""), bool(request.args.get("waiting"))
-    texts = _texts(str(get_locale()))
+    texts = _texts(locale_name())  # str(get_locale()), looked up once per request
     # inactive: last activity at least INACTIVE_DAYS ago (as matrix.filter_rows), one comparison per row
     inactive_before = now - timedelta(days=INACTIVE_DAYS)
     min_attendance = minimum_attendance(cohort.course_completion)
