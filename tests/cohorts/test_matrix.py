@@ -412,3 +412,26 @@ def test_the_matrix_formats_dates_as_the_date_filter(app):
             for fmt in ("short", "medium", "long", "full", "dd.MM.yyyy", "EEEE, d. MMMM"):
                 format_value = date_formatter(fmt)
                 assert [format_value(v) for v in values] == [date_filter(v, fmt) for v in values], (locale, fmt)
+
+
+def test_the_module_columns_are_written_as_the_template_wrote_them(app):
+    """The head's short names, the foot's totals and the legend are written in Python
+    (progress._columns_html, issue 17): as the template's three loops wrote them, titles escaped."""
+    from flask_babel import force_locale
+
+    from app.cohorts import matrix
+    from app.cohorts.routes import progress
+
+    columns = [matrix.ModuleColumn(n, n + 1, title, frozenset(), frozenset(), frozenset())
+               for n, title in enumerate(["Grundlagen", 'Daten & "Plattformen" <neu>', "100 % Praxis"])]
+    totals = matrix.Totals(learners=5, modules_done=[3, 0, 12], quizzes_passed=[4, 1, 0])
+    template = app.jinja_env.from_string(
+        """{% for column in columns %}<th scope="col"><abbr title="{{ column.title }}">{{ module_label % {'n': column.position} }}</abbr></th>{% endfor %}|"""
+        """{% for column in columns %}<td>{{ totals.modules_done[loop.index0] }} / {{ totals.quizzes_passed[loop.index0] }}</td>{% endfor %}|"""
+        """{% for column in columns %}<li>{{ module_label % {'n': column.position} }}: {{ column.title }}</li>{% endfor %}""")
+    for locale in ("de", "en"):
+        with app.test_request_context("/"), force_locale(locale):
+            label = progress._texts.__wrapped__(locale).module_label
+            written = progress._columns_html(columns, totals, label)
+            assert f"{written.head}|{written.foot}|{written.legend}" == template.render(columns=columns, totals=totals, module_label=label)
+            assert "<neu>" not in written.head and "<neu>" not in written.legend

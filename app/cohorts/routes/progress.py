@@ -156,6 +156,19 @@ def _cells_html(rows: list[matrix.Row], words: SimpleNamespace) -> dict[tuple, M
     return rows_of_cells
 
 
+def _columns_html(columns: list[matrix.ModuleColumn], totals: matrix.Totals, module_label: Markup) -> SimpleNamespace:
+    """The three places that show one entry per module, as the template's loops wrote them: the
+    head's short names with the title, the foot's totals, the legend (issue 17: three loops with
+    two escapes and a Markup `%` per module)."""
+    head, legend = [], []
+    for column in columns:
+        title, short = escape(column.title), module_label % {"n": column.position}
+        head.append(f'<th scope="col"><abbr title="{title}">{short}</abbr></th>')
+        legend.append(f"<li>{short}: {title}</li>")
+    foot = "".join([f"<td>{done} / {passed}</td>" for done, passed in zip(totals.modules_done, totals.quizzes_passed)])
+    return SimpleNamespace(head=Markup("".join(head)), foot=Markup(foot), legend=Markup("".join(legend)))
+
+
 def _links(cohort_id: int, sort: str, descending: bool, only_inactive: bool, status: str, only_waiting: bool) -> SimpleNamespace:
     """The sort links of the table's head and the two export links, keeping the page's filters: one
     url_for per endpoint and the query strings joined on, as url_for encodes them (Werkzeug: the
@@ -195,13 +208,15 @@ def progress(cohort_id: int):
     # inactive: last activity at least INACTIVE_DAYS ago (as matrix.filter_rows), one comparison per row
     inactive_before = now - timedelta(days=INACTIVE_DAYS)
     min_attendance = minimum_attendance(cohort.course_completion)
+    totals = matrix.totals(shown, columns, now, INACTIVE_DAYS)
     return render_template(
-        "cohorts/matrix.html", cohort=cohort, columns=columns, rows=shown, totals=matrix.totals(shown, columns, now, INACTIVE_DAYS),
+        "cohorts/matrix.html", cohort=cohort, columns=columns, rows=shown, totals=totals,
+        columns_html=_columns_html(columns, totals, texts.module_label),
         all_count=len(rows), sort=sort, descending=descending, only_inactive=only_inactive,
         status_labels=texts.status_labels, status=status, only_waiting=only_waiting, inactive_days=INACTIVE_DAYS,
         rows_html=_rows_html(shown, texts, _cells_html(shown, texts.cell_words), attendance, min_attendance, inactive_before, now,
                              date_formatter()),
-        module_label=texts.module_label, links=_links(cohort.id, sort, descending, only_inactive, status, only_waiting),
+        links=_links(cohort.id, sort, descending, only_inactive, status, only_waiting),
         min_attendance=min_attendance,
     )
 
