@@ -1,6 +1,7 @@
 """The trainer's progress matrix as CSV or XLSX, also as a prepared download (app/exports): the
 rows the matrix shows with the filters and order of the page, built at once for a usual cohort
-and by a job for a large one. The matrix page reads its view through `matrix_view` as well."""
+and by a job for a large one. The matrix page reads its view through `page_view` (the same
+filters and order, its cohort through the access rule)."""
 from __future__ import annotations
 
 import re
