@@ -344,6 +344,9 @@ def test_labels_follow_the_viewers_language(db, trainer, trainer_browser, cohort
     db.session.commit()
     english = trainer_browser.get(f"/kohorten/{cohort.id}/matrix").get_data(as_text=True)
     assert "<td>active</td>" in english and "Select Jörg Müßig" in english and "<td>aktiv</td>" not in english
+    # the sort headings, written once per language
+    assert ">Gesamt</a>" in german and "(aufsteigend sortiert)" in german
+    assert ">Total</a>" in english and "(sorted in ascending order)" in english and "Gesamt" not in english
 
 
 # A learner's row as matrix.html's loop wrote it before the rows moved to progress._rows_html (issue 17).
@@ -435,3 +438,32 @@ def test_the_module_columns_are_written_as_the_template_wrote_them(app):
             written = progress._columns_html(columns, totals, label)
             assert f"{written.head}|{written.foot}|{written.legend}" == template.render(columns=columns, totals=totals, module_label=label)
             assert "<neu>" not in written.head and "<neu>" not in written.legend
+
+
+def test_the_sort_headings_are_what_the_macro_wrote(app):
+    """The sortable columns' headings are written once per view (progress._sort_heads, issue 17):
+    for every sort key, a bogus one and both orders, in German and English, what the template's
+    sort_link macro wrote, the link escaped."""
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from app.cohorts import matrix
+    from app.cohorts.routes import progress
+
+    template = app.jinja_env.from_string(
+        """{% macro sort_link(key, label) -%}
+<a href="{{ links.sort[key] }}">{{ label }}</a>
+{%- if sort == key %} <span aria-hidden="true">{{ '▼' if descending else '▲' }}</span><span class="visually-hidden">({{ _("absteigend sortiert") if descending else _("aufsteigend sortiert") }})</span>{% endif -%}
+{%- endmacro %}"""
+        """{{ sort_link('name', _("Name")) }}|{{ sort_link('municipality', _("Kommune")) }}|{{ sort_link('status', _("Status")) }}|"""
+        """{{ sort_link('progress', _("Gesamt")) }}|{{ sort_link('activity', _("Letzte Aktivität")) }}""")
+    links = SimpleNamespace(sort={key: f"/kohorten/1/matrix?sort={key}&order=asc&status=<x>" for key in matrix.SORT_KEYS})
+    for locale in ("de", "en"):
+        with app.test_request_context("/"), force_locale(locale):
+            texts = progress._texts.__wrapped__(locale)
+            for sort in (*matrix.SORT_KEYS, "bogus"):
+                for descending in (False, True):
+                    heads = progress._sort_heads(links, texts, sort, descending)
+                    assert "|".join(heads[key] for key in matrix.SORT_KEYS) == template.render(
+                        links=links, sort=sort, descending=descending), (locale, sort, descending)

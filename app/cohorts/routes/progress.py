@@ -39,6 +39,14 @@ def _texts(locale: str) -> SimpleNamespace:
             lessons=Markup(_("Lekt.")), quiz=Markup(_("Test")), assignment=Markup(_("Aufg.")),
             module_done=Markup(_("Modul abgeschlossen")), state={"passed": Markup(_("bestanden")), "open": Markup(_("offen"))},
         ),
+        # the sortable columns' headings and the marks of the sorted one, as the template's
+        # sort_link wrote them (_sort_heads)
+        sort_labels={"name": _as_template_writes(_("Name")), "municipality": _as_template_writes(_("Kommune")),
+                     "status": _as_template_writes(_("Status")), "progress": _as_template_writes(_("Gesamt")),
+                     "activity": _as_template_writes(_("Letzte Aktivität"))},
+        sorted_marks={descending: Markup(f'<span aria-hidden="true">{"▼" if descending else "▲"}</span><span class="visually-hidden">'
+                                         f'({_as_template_writes(_("absteigend sortiert") if descending else _("aufsteigend sortiert"))})</span>')
+                      for descending in (False, True)},
         # the attendance and last-activity cells' words, as the template's _() returned them (trusted
         # translations, formatted with `%` where they take numbers)
         row_words=SimpleNamespace(
@@ -169,6 +177,13 @@ def _columns_html(columns: list[matrix.ModuleColumn], totals: matrix.Totals, mod
     return SimpleNamespace(head=Markup("".join(head)), foot=Markup(foot), legend=Markup("".join(legend)))
 
 
+def _sort_heads(links: SimpleNamespace, texts: SimpleNamespace, sort: str, descending: bool) -> dict[str, Markup]:
+    """Each sortable column's heading — its sort link, and for the sorted column the order's marks
+    — as the template's sort_link macro wrote it (five macro calls a view; issue 17)."""
+    return {key: Markup(f'<a href="{escape(links.sort[key])}">{label}</a>' + (f" {texts.sorted_marks[descending]}" if key == sort else ""))
+            for key, label in texts.sort_labels.items()}
+
+
 def _links(cohort_id: int, sort: str, descending: bool, only_inactive: bool, status: str, only_waiting: bool) -> SimpleNamespace:
     """The sort links of the table's head and the two export links, keeping the page's filters: one
     url_for per endpoint and the query strings joined on, as url_for encodes them (Werkzeug: the
@@ -209,6 +224,7 @@ def progress(cohort_id: int):
     inactive_before = now - timedelta(days=INACTIVE_DAYS)
     min_attendance = minimum_attendance(cohort.course_completion)
     totals = matrix.totals(shown, columns, now, INACTIVE_DAYS)
+    links = _links(cohort.id, sort, descending, only_inactive, status, only_waiting)
     return render_template(
         "cohorts/matrix.html", cohort=cohort, columns=columns, rows=shown, totals=totals,
         columns_html=_columns_html(columns, totals, texts.module_label),
@@ -216,7 +232,7 @@ def progress(cohort_id: int):
         status_labels=texts.status_labels, status=status, only_waiting=only_waiting, inactive_days=INACTIVE_DAYS,
         rows_html=_rows_html(shown, texts, _cells_html(shown, texts.cell_words), attendance, min_attendance, inactive_before, now,
                              date_formatter()),
-        links=_links(cohort.id, sort, descending, only_inactive, status, only_waiting),
+        links=links, sort_heads=_sort_heads(links, texts, sort, descending),
         min_attendance=min_attendance,
     )
 
