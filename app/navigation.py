@@ -48,6 +48,25 @@ def _navigation_for(role: str, locale: str, script_root: str) -> tuple[tuple, fr
     return cached
 
 
+_PROVIDED = "scc.navigation_badges"  # in the request's WSGI environ: endpoint → the badge's value
+
+
+def provide_badge(endpoint: str, value: int) -> None:
+    """For a page that read a badge's value together with its own data (the grading queue and the
+    progress matrix read the waiting count in their one statement): this request's navigation
+    shows `value` instead of calling the badge's function — one statement fewer, a round trip on
+    PostgreSQL (issue 17). Kept with the request, so the next request asks the function again.
+    Only for a page that changes nothing the badge counts after reading it."""
+    request.environ.setdefault(_PROVIDED, {})[endpoint] = value
+
+
+def _badges(entries, user) -> list:
+    provided = request.environ.get(_PROVIDED)
+    if not provided:
+        return [entry.badge(user) for entry in entries]
+    return [provided[entry.endpoint] if entry.endpoint in provided else entry.badge(user) for entry in entries]
+
+
 def _entries_for(role: str, locale: str, script_root: str) -> tuple[tuple[NavEntry, str, str], ...]:
     return _navigation_for(role, locale, script_root)[0]
 
@@ -58,14 +77,16 @@ def entries_for_current_user() -> list[dict]:
         return []
     from flask_babel import get_locale
 
+    entries = _entries_for(user.role.value, str(get_locale()), request.script_root)
+    badges = _badges([entry for entry, _url, _label in entries if entry.badge], user)
     return [
         {
             "url": url,
             "label": label,
             "current": request.endpoint == entry.endpoint,
-            "badge": entry.badge(user) if entry.badge else None,
+            "badge": badges.pop(0) if entry.badge else None,
         }
-        for entry, url, label in _entries_for(user.role.value, str(get_locale()), request.script_root)
+        for entry, url, label in entries
     ]
 
 
@@ -86,5 +107,5 @@ def state_for_current_user(locale: str | None = None) -> tuple:
     endpoint = request.endpoint
     return (
         role, endpoint if endpoint in endpoints else None,
-        tuple([entry.badge(user) for entry in badged]) if badged else (),
+        tuple(_badges(badged, user)) if badged else (),
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Callable, NamedTuple
 
-from sqlalchemy import String, bindparam, func, literal, null, or_, select, type_coerce, union_all
+from sqlalchemy import Date, Integer, String, bindparam, cast, func, literal, null, or_, select, type_coerce, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import Role, User
@@ -148,10 +148,16 @@ def queue_rows(user: User, filters: QueueFilter, limit: int = 500) -> list[Queue
     return list(map(_queue_row, read_rows(statement, {**_params(user, filters), "limit": limit}).all()))
 
 
+def waiting_count_select(every_cohort: bool, before: tuple = (), after: tuple = ()):
+    """waiting_count's statement, with other columns around the count for a page that reads the
+    count in a union of its own (issue 17); for a trainer, the user's id bound as `user_id`."""
+    return _where(select(*before, func.count(Submission.id), *after).join(Enrolment, Submission.enrolment_id == Enrolment.id),
+                  every_cohort, False, False, OPEN)
+
+
 @functools.cache
 def _waiting_count_statement(every_cohort: bool):
-    return _where(select(func.count(Submission.id)).join(Enrolment, Submission.enrolment_id == Enrolment.id),
-                  every_cohort, False, False, OPEN)
+    return waiting_count_select(every_cohort)
 
 
 def waiting_count(user: User) -> int:
@@ -211,6 +217,61 @@ def filter_choices(user: User) -> tuple[list[FilterCohort], list[FilterModule]]:
         else:
             modules.append(FilterModule(id_, label))
     return cohorts, modules
+
+
+class QueuePage(NamedTuple):
+    cohorts: list[FilterCohort]  # the filter's choices, as filter_choices
+    modules: list[FilterModule]
+    rows: list[QueueRow]  # as queue_rows
+    waiting: int  # the navigation badge's count, as waiting_count
+
+
+@functools.cache
+def _queue_page_statement(*shape):
+    """The queue page's three reads — its rows (queue_rows), the filter's choices (filter_choices)
+    and the navigation badge's count (waiting_count) — in one union told apart by `kind`: on
+    PostgreSQL each statement is a round trip that costs the app about a third of a hello world
+    (issue 17). The rows keep their own order and LIMIT inside a subquery; the union is ordered by
+    kind, then by each part's own order (the other parts' order columns are null there). Columns:
+    kind, the rows' ten (a choice's label in `learner_name`, the count in `id`), a choice's course
+    id. The nulls of the first select are typed: PostgreSQL types a union's columns pair by pair,
+    and two untyped nulls would make a text column."""
+    every_cohort = shape[0]
+
+    def graded(query):
+        return query if every_cohort else query.where(Cohort.id.in_(cohort_ids_graded_by(bindparam("user_id"))))
+
+    rows = _queue_rows_statement(*shape).subquery()
+    blank = (null(),) * 6
+    page = union_all(
+        select(literal("row").label("kind"), *rows.c, cast(null(), Integer).label("course_id"), cast(null(), Date).label("starts_on"),
+               cast(null(), String).label("cohort_order"), cast(null(), Integer).label("position")),
+        graded(select(literal("cohort"), Cohort.id, *blank[:2], Cohort.name, *blank, Cohort.course_id, Cohort.starts_on, Cohort.name,
+                      null())),
+        select(literal("module"), Module.id, *blank[:2], Module.title, *blank, Module.course_id, null(), null(), Module.position).where(
+            Module.course_id.in_(graded(select(Cohort.course_id))), Module.archived_at.is_(None), Module.assignments.any()),
+        waiting_count_select(every_cohort, (literal("count"),), (*blank, *blank, null())),
+    ).subquery()
+    return select(*list(page.c)[:12]).order_by(page.c.kind, page.c.starts_on.desc(), page.c.cohort_order, page.c.course_id,
+                                                page.c.position, page.c.submitted_at, page.c.id)
+
+
+def queue_page(user: User, filters: QueueFilter, limit: int = 500) -> QueuePage:
+    """What the grading queue page reads, in one statement: its rows, the filter's choices and the
+    navigation badge's count."""
+    cohorts, modules, rows, waiting = [], [], [], 0
+    statement = _queue_page_statement(*_shape(user, filters))
+    for row in read_rows(statement, {**_params(user, filters), "limit": limit}).all():
+        kind = row[0]
+        if kind == "row":
+            rows.append(_queue_row(row[1:11]))
+        elif kind == "cohort":
+            cohorts.append(FilterCohort(row[1], row[4], row[11]))
+        elif kind == "module":
+            modules.append(FilterModule(row[1], row[4]))
+        else:
+            waiting = row[1]
+    return QueuePage(cohorts, modules, rows, waiting)
 
 
 def assignments_of(cohort: Cohort) -> list[Assignment]:

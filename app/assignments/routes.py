@@ -6,7 +6,6 @@ import functools
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
@@ -18,6 +17,7 @@ from app.assignments.forms import FilterSelect, SubmissionForm, grading_form_cla
 from app.assignments.models import Decision, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
 from app.files import StorageUnavailable, get_store
 from app.files.download import send_stored_file
+from app.i18n import locale_name
 from app.catalogue.markdown import render_user_markdown
 from app.catalogue.models import Assignment
 from app.cohorts.models import Cohort
@@ -27,6 +27,7 @@ from app.exports.routes import offer
 from app.extensions import db
 from app.learning.access import course_or_404, locked_reason, module_or_404, require_access
 from app.progress.services import enrolment_state
+from app.templating import datetime_formatter
 
 bp = Blueprint("assignments", __name__)
 navigation.register("assignments.queue", lambda: _("Bewertung"), {"trainer", "admin"}, order=30, badge=queries.waiting_count)
@@ -193,6 +194,7 @@ def _filter_texts(locale: str) -> SimpleNamespace:
         statuses=[(queries.OPEN, _("Offen (abgegeben, in Prüfung)")), (queries.ALL, _("Alle"))] + [
             (s.value, services.status_label(s)) for s in SubmissionStatus if s != SubmissionStatus.DRAFT],
         status_labels={s.value: services.status_label(s) for s in SubmissionStatus},
+        status_fields={},  # status → the status <select> (_status_field); one of _filters' few values
         # the hand-in rows' words, as the template's _() wrote them (a trusted translation) and its
         # escaping of the status labels and classes (_queue_row_html)
         row=SimpleNamespace(
@@ -203,29 +205,55 @@ def _filter_texts(locale: str) -> SimpleNamespace:
     )
 
 
+def _status_field(texts: SimpleNamespace, selected: str) -> Markup:
+    """The status <select>: the same for every view of a language and status, so written once."""
+    field = texts.status_fields.get(selected)
+    if field is None:
+        field = texts.status_fields[selected] = FilterSelect("status", texts.status, texts.statuses, selected).field()
+    return field
+
+
 def _as_template_writes(translation: str) -> Markup:
     """A translation without variables as a template's _() returns it: trusted, `%%` as `%`."""
     return Markup(translation) % {} if "%" in translation else Markup(translation)
 
 
-def _queue_row_html(row: queries.QueueRow, words: SimpleNamespace, link: tuple[Markup, Markup], format_time) -> Markup:
+def _queue_rows_html(rows: list[queries.QueueRow], words: SimpleNamespace, link: tuple[Markup, Markup], format_time) -> Markup:
+    """The table's rows (each `<tr>` with _queue_row_html's cells), as one piece of HTML: one Markup
+    for the page instead of one per row, each of which the template escaped once more (issue 17).
+    The texts people entered are escaped once per view: most rows repeat the assignment, module
+    and cohort."""
+    escaped: dict[str, Markup] = {}
+
+    def text(value: str) -> Markup:
+        result = escaped.get(value)
+        if result is None:
+            result = escaped[value] = escape(value)
+        return result
+
+    return Markup("".join([f"\n    <tr>\n      {_queue_row_html(row, words, link, format_time, text)}\n    </tr>\n  " for row in rows]))
+
+
+def _queue_row_html(row: queries.QueueRow, words: SimpleNamespace, link: tuple[Markup, Markup], format_time, text=escape) -> str:
     """One hand-in row's cells, as the template wrote them. Written here because in the template
     each of the row's fifteen values went through escape() and came back as a new Markup — the
     id, the trusted labels and the link's prefix and query string too; here only the five texts
     people entered (learner, assignment, module, cohort, reviewer) and the time are escaped, each
-    once (issue 17). `link`: the hand-in link's text before and after the id, escaped."""
-    learner, title = escape(row.learner_name), escape(row.assignment_title)
+    once (issue 17). `link`: the hand-in link's text before and after the id, escaped;
+    `format_time`: the `datetime` filter's 'short' format (templating.datetime_formatter); `text`:
+    escapes a text (_queue_rows_html's, which remembers them)."""
+    learner, title = text(row.learner_name), text(row.assignment_title)
     late = f' <span class="status status-late">{words.late}</span>' if row.late else ""
     css, label = words.statuses.get(row.status, ("", ""))
     reviewer = ""
     if row.status == "in_review" and row.reviewer_name:
         reviewer = f'<br><span class="meta">{words.reviewer % {"name": row.reviewer_name}}</span>'
     action = words.grade if row.status in ("submitted", "in_review") else words.view
-    return Markup(
-        f"<td>{escape(format_time(row.submitted_at, 'short'))}{late}</td>\n"
+    return (
+        f"<td>{text(format_time(row.submitted_at))}{late}</td>\n"
         f"      <td>{learner}</td>\n"
-        f'      <td>{title}<br><span class="meta">{escape(row.module_title)}</span></td>\n'
-        f"      <td>{escape(row.cohort_name)}</td>\n"
+        f'      <td>{title}<br><span class="meta">{text(row.module_title)}</span></td>\n'
+        f"      <td>{text(row.cohort_name)}</td>\n"
         f"      <td>{row.version_number or ''}</td>\n"
         f'      <td><span class="status status-{css}">{label}</span>{reviewer}</td>\n'
         f'      <td><a href="{link[0]}{row.id}{link[1]}">{action}<span class="visually-hidden">: {learner}, {title}</span></a></td>'
@@ -247,25 +275,28 @@ def _grade_url_prefix(script_root: str) -> str:
 def queue():
     _require_grader()
     filters = _filters()
-    cohorts, modules = queries.filter_choices(current_user)
+    user = current_user._get_current_object()  # once: each use of the proxy looks the user up again
+    # rows, filter choices and the navigation badge's count in one statement (issue 17)
+    cohorts, modules, submissions, waiting = queries.queue_page(user, filters)
     if filters.cohort_id and filters.cohort_id not in {c.id for c in cohorts}:
         abort(404)
-    texts = _filter_texts(str(get_locale()))
-    form = SimpleNamespace(
-        cohort=FilterSelect("cohort", texts.cohort, [("", texts.all_cohorts)] + [(str(c.id), c.name) for c in cohorts],
-                            request.args.get("cohort")),
-        module=FilterSelect("module", texts.module, [("", texts.all_modules)] + [(str(m.id), m.title) for m in modules],
-                            request.args.get("module")),
-        status=FilterSelect("status", texts.status, texts.statuses, filters.status),
-    )
+    navigation.provide_badge("assignments.queue", waiting)
+    texts = _filter_texts(locale_name())  # str(get_locale()), looked up once per request
+    # the filter's three fields, as macros.field writes them
+    filter_fields = Markup("\n  ").join((
+        FilterSelect("cohort", texts.cohort, [("", texts.all_cohorts)] + [(str(c.id), c.name) for c in cohorts],
+                     request.args.get("cohort")).field(),
+        FilterSelect("module", texts.module, [("", texts.all_modules)] + [(str(m.id), m.title) for m in modules],
+                     request.args.get("module")).field(),
+        _status_field(texts, filters.status),
+    ))
     selected_cohort = next((c for c in cohorts if c.id == filters.cohort_id), None)
-    submissions = queries.queue_rows(current_user, filters)
     # each hand-in's link: the grading page, keeping the queue's filter
     link = (escape(_grade_url_prefix(request.script_root)), escape("?" + current_app.jinja_env.filters["urlencode"](filters.as_args())))
-    format_time = current_app.jinja_env.filters["datetime"]
+    format_time = datetime_formatter("short")
     return render_template(
-        "assignments/queue.html", form=form, submissions=submissions,
-        rows=[_queue_row_html(row, texts.row, link, format_time) for row in submissions],
+        "assignments/queue.html", filter_fields=filter_fields, submissions=submissions,
+        rows_html=_queue_rows_html(submissions, texts.row, link, format_time),
         selected_cohort=selected_cohort, cohort_assignments=queries.assignments_of(selected_cohort) if selected_cohort else [],
     )
 

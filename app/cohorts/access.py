@@ -9,9 +9,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Role, User
-from app.catalogue.models import Course
 from app.cohorts.models import Cohort, Enrolment, cohort_trainers
-from app.db import read_rows
 from app.extensions import db
 
 
@@ -53,29 +51,25 @@ def cohort_or_404(user: User, cohort_id: int) -> Cohort:
     return cohort
 
 
-@functools.cache
-def _cohort_row_statement(every_cohort: bool):
-    """Built once per process; for a trainer, the rule of can_manage_cohort and manageable_cohorts:
-    one of the cohort's trainers (the user's id bound per request)."""
-    query = (select(Cohort.id, Cohort.name, Cohort.course_id, Course.completion.label("course_completion"))
-             .join(Course, Course.id == Cohort.course_id).where(Cohort.id == bindparam("cohort_id")))
-    if every_cohort:
-        return query
-    return query.where(Cohort.id.in_(select(cohort_trainers.c.cohort_id).where(cohort_trainers.c.user_id == bindparam("user_id"))))
+def managed_cohort(every_cohort: bool) -> list:
+    """The rule of can_manage_cohort in SQL, for a page that reads its cohort in a statement of its
+    own (the progress matrix, issue 17): the conditions on `Cohort` for the cohort bound as
+    `cohort_id`, if the user may manage it — for a trainer, one of its trainers (the user's id
+    bound as `user_id`; manageable_cohorts' rule). `every_cohort` and the parameters: managing_scope."""
+    clauses = [Cohort.id == bindparam("cohort_id")]
+    if not every_cohort:
+        clauses.append(Cohort.id.in_(select(cohort_trainers.c.cohort_id).where(cohort_trainers.c.user_id == bindparam("user_id"))))
+    return clauses
 
 
-def cohort_row_or_404(user: User, cohort_id: int):
-    """What cohort_or_404 checks, for a page that needs only the cohort's id, name, course id and the
-    course's completion rules: one plain row instead of the cohort, its trainers and its course as
-    objects (issue 17: a tenth of the progress matrix)."""
+def managing_scope(user: User, cohort_id: int) -> tuple[bool, dict]:
+    """For managed_cohort: whether the user manages every cohort (admins) and the statement's
+    parameters. Anyone who manages no cohort at all gets 404 here, before any read."""
     if not getattr(user, "is_authenticated", False) or user.role not in (Role.ADMIN, Role.TRAINER):
         abort(404)
-    every_cohort = user.role == Role.ADMIN
-    params = {"cohort_id": cohort_id} if every_cohort else {"cohort_id": cohort_id, "user_id": user.id}
-    row = read_rows(_cohort_row_statement(every_cohort), params).first()
-    if row is None:
-        abort(404)
-    return row
+    if user.role == Role.ADMIN:
+        return True, {"cohort_id": cohort_id}
+    return False, {"cohort_id": cohort_id, "user_id": user.id}
 
 
 def enrolment_or_404(cohort: Cohort, enrolment_id: int) -> Enrolment:

@@ -1,6 +1,7 @@
 """The trainer's progress matrix as CSV or XLSX, also as a prepared download (app/exports): the
 rows the matrix shows with the filters and order of the page, built at once for a usual cohort
-and by a job for a large one. The matrix page reads its view through `matrix_view` as well."""
+and by a job for a large one. The matrix page reads its view through `page_view` (the same
+filters and order, its cohort through the access rule)."""
 from __future__ import annotations
 
 import re
@@ -31,10 +32,25 @@ def status_labels() -> dict[str, str]:
 
 
 def matrix_view(cohort: Cohort, args) -> tuple:
-    """The matrix as the page (or an export of it) shows it, from the page's query arguments; last,
-    each learner's attendance (enrolment id → sessions.attendance.Summary), which the page shows."""
+    """The matrix as an export of it shows it, from the page's query arguments (see _view)."""
     now = clock.now()
-    columns, rows, attendance = queries.matrix_page(cohort, now)
+    return _view(cohort, *queries.matrix_page(cohort, now), now, args)
+
+
+def page_view(user: User, cohort_id: int, args) -> tuple[queries.MatrixPage, tuple] | None:
+    """The matrix page's reads (queries.matrix_page_for: the cohort through the access rule, and
+    the navigation badge's count) and the matrix as the page shows it (_view); None when the user
+    may not manage the cohort."""
+    now = clock.now()
+    page = queries.matrix_page_for(user, cohort_id, now)
+    if page.cohort is None:
+        return None
+    return page, _view(page.cohort, page.columns, page.rows, page.attendance, now, args)
+
+
+def _view(cohort, columns, rows, attendance, now, args) -> tuple:
+    """The matrix filtered and sorted by the page's query arguments; last, each learner's
+    attendance (enrolment id → sessions.attendance.Summary), which the page shows."""
     only_inactive = args.get("filter") == "inactive"
     shown = matrix.filter_rows(rows, now, INACTIVE_DAYS if only_inactive else None)
     if args.get("status") in STATUSES:

@@ -313,6 +313,10 @@ def test_every_shape_of_queue_filter_lists_what_its_conditions_say(app, db, make
                     assert [s.id for s in queries.grading_queue(user, filters)] == expected_ids, (user.name, filters)
                     if filters == queries.QueueFilter():
                         assert queries.waiting_count(user) == len(expected_ids)
+                    # the page reads rows, filter choices and the badge's count in one statement
+                    assert queries.queue_page(user, filters) == (
+                        *queries.filter_choices(user), queries.queue_rows(user, filters), queries.waiting_count(user)), (user.name, filters)
+                    assert queries.queue_page(user, filters, limit=2).rows == queries.queue_rows(user, filters, limit=2)
         assert [row.id for row in queries.queue_rows(user, queries.QueueFilter(status=queries.ALL), limit=2)] == \
             [row.id for row in queries.queue_rows(user, queries.QueueFilter(status=queries.ALL))][:2]
 
@@ -348,6 +352,7 @@ def test_the_filter_offers_the_graded_cohorts_and_their_modules_with_assignments
         offered_cohorts, offered_modules = queries.filter_choices(user)
         assert [tuple(c) for c in offered_cohorts] == [(c.id, c.name, c.course_id) for c in graded], user.name
         assert [tuple(m) for m in offered_modules] == [(m.id, m.title) for m in modules], user.name
+        assert queries.queue_page(user, queries.QueueFilter())[:2] == (offered_cohorts, offered_modules), user.name
     assert queries.filter_choices(idle_trainer) == ([], [])
 
 
@@ -373,6 +378,7 @@ def test_queue_rows_are_written_as_the_template_wrote_them(app):
     from markupsafe import escape
 
     from app.assignments import queries, routes
+    from app.templating import datetime_formatter
 
     evil = 'A & "B" <i>'
     rows = [queries.QueueRow(n, datetime(2026, 12, 6, 9 + n, 5, tzinfo=timezone.utc) if n % 4 else None, status.value,
@@ -386,12 +392,17 @@ def test_queue_rows_are_written_as_the_template_wrote_them(app):
             texts = routes._filter_texts.__wrapped__(locale)
             prefix = routes._grade_url_prefix.__wrapped__("")
             link = (escape(prefix), escape("?" + current_app.jinja_env.filters["urlencode"](filters.as_args())))
+            expected = []
             for row in rows:
-                written = routes._queue_row_html(row, texts.row, link, current_app.jinja_env.filters["datetime"])
-                assert written == template.render(submission=row, filters=filters, status_labels=texts.status_labels,
-                                                  status_classes=routes._STATUS_CLASSES, grade_url_prefix=prefix)
+                written = routes._queue_row_html(row, texts.row, link, datetime_formatter("short"))
+                expected.append(template.render(submission=row, filters=filters, status_labels=texts.status_labels,
+                                                status_classes=routes._STATUS_CLASSES, grade_url_prefix=prefix))
+                assert written == expected[-1]
                 assert evil not in written and "&amp; &#34;B&#34; &lt;i&gt;" in written and "Aufgabe <" not in written
                 assert "status=all&amp;cohort=3" in written
+            # the whole table body, each repeated text escaped once per view: as the template's loop wrote it
+            assert routes._queue_rows_html(rows, texts.row, link, datetime_formatter("short")) == "".join(
+                f"\n    <tr>\n      {cells}\n    </tr>\n  " for cells in expected)
 
 
 def test_queue_rows_follow_the_viewers_language(app, db, trainer, learner):
@@ -405,3 +416,54 @@ def test_queue_rows_follow_the_viewers_language(app, db, trainer, learner):
     db.session.commit()
     english = browser.get("/bewertung").get_data(as_text=True)
     assert ">submitted</span>" in english and ">Grade<span" in english and "Bewerten" not in english
+    # the status <select>, written once per language and status, follows too
+    assert '<option selected value="open">Offen (abgegeben, in Prüfung)</option>' in german
+    assert '<option selected value="open">Open (submitted, under review)</option>' in english
+
+
+def test_the_queue_formats_times_as_the_datetime_filter(app):
+    """The queue's rows format their times with the request's date context looked up once
+    (templating.datetime_formatter, issue 17): the same text as the `datetime` filter, for each
+    format, in German and English, for naive and aware times, dates and nothing."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from flask_babel import force_locale
+
+    from app.templating import datetime_filter, datetime_formatter
+
+    values = [None, "", datetime(2026, 12, 6, 23, 59, 30, tzinfo=timezone.utc), datetime(2026, 3, 29, 1, 30),
+              datetime(2026, 7, 1, 12, 0, tzinfo=timezone(timedelta(hours=-5))), date(2026, 12, 24)]
+    for locale in ("de", "en"):
+        with app.test_request_context("/bewertung"), force_locale(locale):
+            for fmt in ("short", "medium", "long", "dd.MM.yyyy HH:mm", "HH:mm zzzz"):
+                format_value = datetime_formatter(fmt)
+                assert [format_value(v) for v in values] == [datetime_filter(v, fmt) for v in values], (locale, fmt)
+
+
+def test_the_filter_fields_are_what_the_macro_writes(app):
+    """The queue writes its filter's three <select>s itself (FilterSelect.field, issue 17): the
+    HTML must be what macros.field wrote for them, escaping included."""
+    from app.assignments.forms import FilterSelect
+
+    template = app.jinja_env.from_string('{% from "macros.html" import field %}{{ field(f) }}')
+    for selected in (None, "", "2", 'x<y"'):
+        select = FilterSelect("cohort", 'Kohorte <&> "K"', [("", "Alle"), ("1", "Eins & <zwei>"), ("2", ""), ('x<y"', '"q"')], selected)
+        with app.test_request_context("/bewertung"):
+            assert select.field() == template.render(f=select)
+
+
+def test_the_queue_badge_is_read_with_the_page_and_fresh_on_every_request(app, db, make, cohort, trainer, learner):
+    """The queue reads the navigation badge's count with its rows (navigation.provide_badge, issue
+    17): it counts every waiting hand-in of the trainer's cohorts whatever the filter, and a hand-in
+    after a view shows on the next page, the queue or any other."""
+    from tests.assignments.conftest import open_first_module
+
+    second = make.enrolment(user=make.user("learner", name="Zoe Zweite"), cohort=cohort)
+    open_first_module(db, second)
+    hand_in(app, learner)
+    browser = browser_for(app, trainer)
+    assert 'class="badge">1<' in browser.get("/bewertung").get_data(as_text=True)
+    assert 'class="badge">1<' in browser.get("/bewertung?status=passed").get_data(as_text=True)
+    hand_in(app, second)
+    assert 'class="badge">2<' in browser.get("/impressum").get_data(as_text=True)
+    assert 'class="badge">2<' in browser.get(f"/bewertung?cohort={cohort.id}&status=failed").get_data(as_text=True)

@@ -125,11 +125,14 @@ def test_admin_edits_any_cohort_and_its_trainers(browser, make, cohort, trainer,
 
 
 def test_the_matrix_row_check_is_the_cohort_check(app, db, make, trainer, cohort, foreign):
-    """The progress matrix reads its cohort as one plain row with the access rule in SQL
-    (cohort_row_or_404, issue 17): it lets through exactly whom cohort_or_404 lets through."""
+    """The progress matrix reads its cohort in its one statement with the access rule in SQL
+    (queries.matrix_page_for, issue 17): it lets through exactly whom cohort_or_404 lets through,
+    and for anyone else reads nothing of the cohort — no columns, learners or attendance."""
     from werkzeug.exceptions import NotFound
 
-    from app.cohorts.access import cohort_or_404, cohort_row_or_404
+    from app.cohorts.access import cohort_or_404
+    from app.cohorts.queries import matrix_page_for
+    from app.db import utcnow
 
     co_trainer, admin, learner = make.user("trainer"), make.user("admin"), make.user("learner")
     cohort.trainers.append(co_trainer)
@@ -143,10 +146,17 @@ def test_the_matrix_row_check_is_the_cohort_check(app, db, make, trainer, cohort
                 except NotFound:
                     return None
             expected = outcome(cohort_or_404)
-            assert outcome(cohort_row_or_404) == expected, (user.role, cohort_id)
+            try:
+                page = matrix_page_for(user, cohort_id, utcnow())
+            except NotFound:
+                assert expected is None and user is learner
+                continue
+            assert (page.cohort.id if page.cohort else None) == expected, (user.role, cohort_id)
+            if page.cohort is None:
+                assert (page.columns, page.rows, page.attendance) == ([], [], {})
     with app.test_request_context():
-        row = cohort_row_or_404(trainer, cohort.id)
-    assert (row.id, row.name, row.course_id, row.course_completion) == (cohort.id, cohort.name, cohort.course_id, cohort.course.completion)
+        row = matrix_page_for(trainer, cohort.id, utcnow()).cohort
+    assert tuple(row) == (cohort.id, cohort.name, cohort.course_id, cohort.course.completion)
 
 
 def test_admins_see_every_cohorts_matrix(make, browser, foreign):

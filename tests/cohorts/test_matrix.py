@@ -111,6 +111,57 @@ def test_matrix_attendance_is_what_the_sessions_plain_reading_gives(db, make, co
     with QueryCounter(db.engine) as held:
         assert queries.matrix_page(cohort, now)[2] == expected
     assert held.count == none_held.count <= 2
+    with QueryCounter(db.engine) as page:
+        assert queries.matrix_page_for(trainer, cohort.id, now).attendance == expected
+    assert page.count == 2
+
+
+def test_the_matrix_page_reads_what_its_parts_read(db, make, cohort, learners, trainer):
+    """The matrix page reads its cohort (through the access rule) and the navigation badge's count
+    in the union with the columns, stored items and sessions (queries.matrix_page_for, issue 17):
+    columns, rows and attendance as matrix_page gives them, the count as waiting_count — for a
+    trainer (whose own hand-ins do not count) and an admin — in two statements for 3 or 30 learners."""
+    from app.assignments.models import Submission, SubmissionStatus
+    from app.assignments.queries import waiting_count
+
+    jorg, anna, idle = learners
+    second = [a for m in db.session.scalars(select(Module).where(Module.course_id == cohort.course_id)) for a in m.assignments][0]
+    own = make.enrolment(user=trainer, cohort=make.cohort(trainers=[trainer], name="Eigene"))
+    for enrolment, status in ((jorg, SubmissionStatus.SUBMITTED), (anna, SubmissionStatus.IN_REVIEW), (idle, SubmissionStatus.PASSED),
+                              (own, SubmissionStatus.SUBMITTED)):
+        db.session.add(Submission(enrolment_id=enrolment.id, assignment_id=second.id, status=status, draft_text="", submitted_at=utcnow()))
+    db.session.flush()
+    admin = make.user("admin")
+    now = utcnow()
+    for n in (0, 27):
+        for _ in range(n):
+            make.enrolment(cohort=cohort)
+        db.session.flush()
+        for user in (trainer, admin):
+            with QueryCounter(db.engine) as counted:
+                page = queries.matrix_page_for(user, cohort.id, now)
+            assert counted.count == 2
+            assert (page.columns, page.rows, page.attendance) == queries.matrix_page(cohort, now)
+            assert tuple(page.cohort) == (cohort.id, cohort.name, cohort.course_id, cohort.course.completion)
+            assert page.waiting == waiting_count(user) == (2 if user is trainer else 3)
+            assert len(page.rows) == 3 + n
+
+
+def test_the_matrix_badge_is_read_with_the_page_and_fresh_on_every_request(db, make, trainer_browser, cohort, learners):
+    """The matrix hands the badge's count it read to the navigation for its own request only."""
+    from app.assignments.models import Submission, SubmissionStatus
+
+    jorg, anna, _idle = learners
+    second = [a for m in db.session.scalars(select(Module).where(Module.course_id == cohort.course_id)) for a in m.assignments][0]
+    db.session.add(Submission(enrolment_id=jorg.id, assignment_id=second.id, status=SubmissionStatus.SUBMITTED, draft_text="",
+                              submitted_at=utcnow()))
+    db.session.commit()
+    assert 'class="badge">1<' in trainer_browser.get(f"/kohorten/{cohort.id}/matrix").get_data(as_text=True)
+    db.session.add(Submission(enrolment_id=anna.id, assignment_id=second.id, status=SubmissionStatus.IN_REVIEW, draft_text="",
+                              submitted_at=utcnow()))
+    db.session.commit()
+    assert 'class="badge">2<' in trainer_browser.get("/kohorten").get_data(as_text=True)
+    assert 'class="badge">2<' in trainer_browser.get(f"/kohorten/{cohort.id}/matrix?filter=inactive").get_data(as_text=True)
 
 
 def test_matrix_columns_count_active_lessons_quizzes_and_required_assignments_only(db):
@@ -293,3 +344,126 @@ def test_labels_follow_the_viewers_language(db, trainer, trainer_browser, cohort
     db.session.commit()
     english = trainer_browser.get(f"/kohorten/{cohort.id}/matrix").get_data(as_text=True)
     assert "<td>active</td>" in english and "Select Jörg Müßig" in english and "<td>aktiv</td>" not in english
+    # the sort headings, written once per language
+    assert ">Gesamt</a>" in german and "(aufsteigend sortiert)" in german
+    assert ">Total</a>" in english and "(sorted in ascending order)" in english and "Gesamt" not in english
+
+
+# A learner's row as matrix.html's loop wrote it before the rows moved to progress._rows_html (issue 17).
+_TEMPLATE_ROWS = """{% for learner, cells, percent, presence, last_activity, inactive_days in lines %}
+  {# one row per learner #}
+  <tr>
+    {{ learner }}
+    {{ cells }}
+    <td>{{ percent }} %</td>
+    {# attendance #}
+    <td class="attendance-cell">{% if presence %}{{ presence.percent }} %<br><span class="meta">{{ _("%(present)d von %(held)d", present=presence.present, held=presence.held) }}{% if presence.excused %}, {{ _("%(n)d entschuldigt", n=presence.excused) }}{% endif %}</span>{% if not presence.meets(min_attendance) %}<br><span class="status status-locked">{{ _("unter Mindestanwesenheit") }}</span>{% endif %}{% else %}–{% endif %}</td>
+    <td>{{ last_activity | date }}{% if inactive_days is not none %}<br><span class="status status-locked">{{ _("seit %(n)d Tagen inaktiv", n=inactive_days) }}</span>{% endif %}</td>
+  </tr>
+  {% endfor %}"""
+
+
+def test_matrix_rows_are_written_as_the_template_wrote_them(app):
+    """Each learner's whole row is written in Python (progress._rows_html, issue 17): with and
+    without held sessions, excused absences, a minimum missed or met or none, idle and active
+    learners, names with markup, in German and English, the HTML must be what the template wrote."""
+    from datetime import datetime, timezone
+
+    from flask_babel import force_locale
+    from markupsafe import Markup
+
+    from app.cohorts import matrix
+    from app.cohorts.routes import progress
+    from app.sessions.attendance import Summary
+    from app.templating import date_formatter
+
+    now = datetime(2026, 12, 7, 1, 0, tzinfo=timezone.utc)
+    columns = [matrix.ModuleColumn(1, 1, "M <1>", frozenset({1, 2}), frozenset({3}), frozenset({4}))]
+    learners = [matrix.new_learner((n, 100 + n, f'Eve "<b>" & {n}', f"e{n}@example.org", "Stadt <A> & B" if n % 2 else "",
+                                    None, status, now - timedelta(days=3 * n, hours=n), n, 10, now - timedelta(days=2 * n) if n % 3 else None))
+                for n, status in enumerate(["active", "invited", "completed", "withdrawn"] * 3)]
+    done = {0: ({1}, {3: "87.5"}, {4}, {1}), 5: ({1, 2}, {3: "<b>&"}, set(), set())}
+    rows = matrix.build_rows(columns, learners, done)
+    summaries = [Summary(0), Summary(3, 2, 1, 0), Summary(4, 1, 0, 3), Summary(2, 2), Summary(5, 0, 2, 1)]
+    attendance = {learner.enrolment_id: summaries[n % len(summaries)] for n, learner in enumerate(learners)}
+    inactive_before = now - timedelta(days=14)
+    template = app.jinja_env.from_string(_TEMPLATE_ROWS)
+    for locale in ("de", "en"):
+        with app.test_request_context("/kohorten/1/matrix"), force_locale(locale):
+            texts = progress._texts.__wrapped__(locale)
+            cells = progress._cells_html(rows, texts.cell_words)
+            for minimum in (None, 80.0, 50):
+                lines = [(Markup(progress._learner_html(r.learner, texts)), cells[r.cells], r.percent,
+                          attendance[r.learner.enrolment_id] if attendance[r.learner.enrolment_id].held else None,
+                          r.last_activity, r.inactive_days(now) if r.last_activity <= inactive_before else None) for r in rows]
+                written = progress._rows_html(rows, texts, cells, attendance, minimum, inactive_before, now, date_formatter())
+                assert written == template.render(lines=lines, min_attendance=minimum), (locale, minimum)
+                assert '"<b>"' not in written and "Stadt <A>" not in written
+
+
+def test_the_matrix_formats_dates_as_the_date_filter(app):
+    """The rows' last activity goes through templating.date_formatter: the `date` filter's text."""
+    from datetime import date, datetime, timezone
+
+    from flask_babel import force_locale
+
+    from app.templating import date_filter, date_formatter
+
+    values = [None, datetime(2026, 12, 6, 23, 30, tzinfo=timezone.utc), datetime(2026, 3, 29, 0, 30), date(2026, 12, 24)]
+    for locale in ("de", "en"):
+        with app.test_request_context("/"), force_locale(locale):
+            for fmt in ("short", "medium", "long", "full", "dd.MM.yyyy", "EEEE, d. MMMM"):
+                format_value = date_formatter(fmt)
+                assert [format_value(v) for v in values] == [date_filter(v, fmt) for v in values], (locale, fmt)
+
+
+def test_the_module_columns_are_written_as_the_template_wrote_them(app):
+    """The head's short names, the foot's totals and the legend are written in Python
+    (progress._columns_html, issue 17): as the template's three loops wrote them, titles escaped."""
+    from flask_babel import force_locale
+
+    from app.cohorts import matrix
+    from app.cohorts.routes import progress
+
+    columns = [matrix.ModuleColumn(n, n + 1, title, frozenset(), frozenset(), frozenset())
+               for n, title in enumerate(["Grundlagen", 'Daten & "Plattformen" <neu>', "100 % Praxis"])]
+    totals = matrix.Totals(learners=5, modules_done=[3, 0, 12], quizzes_passed=[4, 1, 0])
+    template = app.jinja_env.from_string(
+        """{% for column in columns %}<th scope="col"><abbr title="{{ column.title }}">{{ module_label % {'n': column.position} }}</abbr></th>{% endfor %}|"""
+        """{% for column in columns %}<td>{{ totals.modules_done[loop.index0] }} / {{ totals.quizzes_passed[loop.index0] }}</td>{% endfor %}|"""
+        """{% for column in columns %}<li>{{ module_label % {'n': column.position} }}: {{ column.title }}</li>{% endfor %}""")
+    for locale in ("de", "en"):
+        with app.test_request_context("/"), force_locale(locale):
+            label = progress._texts.__wrapped__(locale).module_label
+            written = progress._columns_html(columns, totals, label)
+            assert f"{written.head}|{written.foot}|{written.legend}" == template.render(columns=columns, totals=totals, module_label=label)
+            assert "<neu>" not in written.head and "<neu>" not in written.legend
+
+
+def test_the_sort_headings_are_what_the_macro_wrote(app):
+    """The sortable columns' headings are written once per view (progress._sort_heads, issue 17):
+    for every sort key, a bogus one and both orders, in German and English, what the template's
+    sort_link macro wrote, the link escaped."""
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from app.cohorts import matrix
+    from app.cohorts.routes import progress
+
+    template = app.jinja_env.from_string(
+        """{% macro sort_link(key, label) -%}
+<a href="{{ links.sort[key] }}">{{ label }}</a>
+{%- if sort == key %} <span aria-hidden="true">{{ '▼' if descending else '▲' }}</span><span class="visually-hidden">({{ _("absteigend sortiert") if descending else _("aufsteigend sortiert") }})</span>{% endif -%}
+{%- endmacro %}"""
+        """{{ sort_link('name', _("Name")) }}|{{ sort_link('municipality', _("Kommune")) }}|{{ sort_link('status', _("Status")) }}|"""
+        """{{ sort_link('progress', _("Gesamt")) }}|{{ sort_link('activity', _("Letzte Aktivität")) }}""")
+    links = SimpleNamespace(sort={key: f"/kohorten/1/matrix?sort={key}&order=asc&status=<x>" for key in matrix.SORT_KEYS})
+    for locale in ("de", "en"):
+        with app.test_request_context("/"), force_locale(locale):
+            texts = progress._texts.__wrapped__(locale)
+            for sort in (*matrix.SORT_KEYS, "bogus"):
+                for descending in (False, True):
+                    heads = progress._sort_heads(links, texts, sort, descending)
+                    assert "|".join(heads[key] for key in matrix.SORT_KEYS) == template.render(
+                        links=links, sort=sort, descending=descending), (locale, sort, descending)
