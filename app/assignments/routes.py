@@ -25,7 +25,9 @@ from app.db import begin_writes
 from app.errors import DomainError
 from app.exports.routes import offer
 from app.extensions import db
-from app.learning.access import course_or_404, locked_reason, module_or_404, require_access
+from app.learning.access import (
+    allowed_or_403, course_or_404, locked_reason, module_or_404, outline_module_or_404, require_access,
+)
 from app.progress.services import enrolment_state
 
 bp = Blueprint("assignments", __name__)
@@ -55,21 +57,31 @@ def decision_label(decision: Decision) -> str:
 
 # ---------------------------------------------------------------- learners
 
-def _assignment_context(course_slug: str, module_slug: str, assignment_slug: str):
-    course = course_or_404(course_slug)
-    module = module_or_404(course, module_slug)
+def _assignment_context(course_slug: str, module_slug: str, assignment_slug: str, outline: bool = False):
+    if outline:  # the page: the per-process outline of the course version, the enrolment as plain rows
+        course, module, enrolment = outline_module_or_404(course_slug, module_slug, current_user)
+    else:  # saving and handing in write with the ORM objects
+        course = course_or_404(course_slug)
+        module = module_or_404(course, module_slug)
     assignment = next((a for a in module.assignments if a.slug == assignment_slug and a.archived_at is None), None)
     if assignment is None:
         abort(404)
-    enrolment = require_access(current_user, course)
+    enrolment = allowed_or_403(current_user, course, enrolment) if outline else require_access(current_user, course)
     return course, module, assignment, enrolment
 
 
 @bp.route("/kurse/<course_slug>/<module_slug>/aufgaben/<assignment_slug>", methods=["GET", "POST"])
 @login_required
 def assignment(course_slug: str, module_slug: str, assignment_slug: str):
-    course, module, assignment, enrolment = _assignment_context(course_slug, module_slug, assignment_slug)
-    locked = locked_reason(module, enrolment_state(enrolment).get("module", set()), course) if enrolment else []
+    # a GET reads course, module and assignment (instructions, settings, rubric) from the outline of
+    # the course version (app.learning.outline) and the enrolment with its progress and release dates
+    # in one statement; the submission per request
+    reading = request.method == "GET"
+    course, module, assignment, enrolment = _assignment_context(course_slug, module_slug, assignment_slug, outline=reading)
+    if reading:
+        locked = locked_reason(module, enrolment.done.get("module", set()), course) if enrolment else []
+    else:
+        locked = locked_reason(module, enrolment_state(enrolment).get("module", set()), course) if enrolment else []
     closed_until = _module_closed_until(enrolment, module)
     submission = services.submission_for(enrolment, assignment) if enrolment else None
     page_url = url_for("assignments.assignment", course_slug=course.slug, module_slug=module.slug, assignment_slug=assignment.slug)

@@ -15,10 +15,10 @@ from app.db import keep_loaded_on_commit
 from app.extensions import db
 from app.learning.access import (
     active_lessons, allowed_or_403, closed_until, course_or_404, enrolment_for, locked_reason, module_or_404, opens_on,
-    require_access, version_and_enrolment_row_or_404,
+    outline_module_or_404, require_access,
 )
 from app.learning.fragments import lesson_parts
-from app.learning.outline import OutlineLesson, outline_of_version, outlines_of
+from app.learning.outline import OutlineLesson, outlines_of
 from app.progress.models import ItemType, ProgressItem
 from app.progress.services import complete_item, enrolment_state
 
@@ -101,12 +101,11 @@ def module(course_slug: str, module_slug: str):
 
 def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str, outline: bool = False):
     if outline:  # the course's version and the enrolment as plain rows, in one statement
-        version, enrolment = version_and_enrolment_row_or_404(course_slug, current_user)
-        course = outline_of_version(course_slug, version)
+        course, module, enrolment = outline_module_or_404(course_slug, module_slug, current_user)
     else:  # the POST that marks it done writes with the ORM objects
         course = course_or_404(course_slug, with_lessons=True)
         enrolment = enrolment_for(current_user, course)
-    module = module_or_404(course, module_slug)
+        module = module_or_404(course, module_slug)
     lessons = active_lessons(module)
     lesson = next((l for l in lessons if l.slug == lesson_slug), None)
     if lesson is None:
