@@ -14,8 +14,8 @@ from app import clock, navigation
 from app.db import keep_loaded_on_commit
 from app.extensions import db
 from app.learning.access import (
-    active_lessons, allowed_or_403, closed_until, course_or_404, enrolment_for, locked_reason, module_or_404, opens_on,
-    outline_module_or_404, require_access,
+    active_lessons, allowed_or_403, closed_until, course_or_404, locked_reason, module_or_404, opens_on, outline_module_or_404,
+    require_access,
 )
 from app.learning.fragments import lesson_parts
 from app.learning.outline import OutlineLesson, outlines_of
@@ -99,13 +99,10 @@ def module(course_slug: str, module_slug: str):
     )
 
 
-def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str, outline: bool = False):
-    if outline:  # the course's version and the enrolment as plain rows, in one statement
-        course, module, enrolment = outline_module_or_404(course_slug, module_slug, current_user)
-    else:  # the POST that marks it done writes with the ORM objects
-        course = course_or_404(course_slug, with_lessons=True)
-        enrolment = enrolment_for(current_user, course)
-        module = module_or_404(course, module_slug)
+def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str):
+    # the course's version and the enrolment (release dates, progress) as plain rows in one
+    # statement, the outline of that version from the per-process copy (app.learning.outline)
+    course, module, enrolment = outline_module_or_404(course_slug, module_slug, current_user)
     lessons = active_lessons(module)
     lesson = next((l for l in lessons if l.slug == lesson_slug), None)
     if lesson is None:
@@ -118,7 +115,7 @@ def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str, outlin
 def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     # the outline and the lesson's text from the per-process copy of this course version
     # (app.learning.outline); enrolment, progress and release dates per request
-    course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug, outline=True)
+    course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug)
     state = enrolment.done if enrolment else {}  # read with the enrolment (app.learning.access)
     locked = locked_reason(module, state.get("module", set()), course) if enrolment else []
     if locked or opens_on(enrolment, module):
@@ -133,12 +130,15 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
 @bp.post("/kurse/<course_slug>/<module_slug>/<lesson_slug>/erledigt")
 @login_required
 def mark_done(course_slug: str, module_slug: str, lesson_slug: str):
-    course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug)
-    if enrolment is None or not FlaskForm().validate_on_submit():
-        abort(400 if enrolment else 403)
-    if locked_reason(module, enrolment_state(enrolment).get("module", set()), course) or opens_on(enrolment, module):
+    # the same reads as the page (one statement); the enrolment as an ORM object only to record a
+    # lesson not done yet: the lesson done already changes nothing (as complete_item found before)
+    course, module, lessons, lesson, row = _lesson_context(course_slug, module_slug, lesson_slug)
+    if row is None or not FlaskForm().validate_on_submit():
+        abort(400 if row else 403)
+    if locked_reason(module, row.done.get("module", set()), course) or opens_on(row, module):
         abort(403)
-    complete_item(enrolment, ItemType.LESSON, lesson.id, module)
+    if lesson.id not in row.done.get("lesson", set()):
+        complete_item(db.session.get(Enrolment, row.id), ItemType.LESSON, lesson.id, module, absent=True)
     with keep_loaded_on_commit():  # the message and the next URL read what is loaded: no reload after the commit
         db.session.commit()
     flash(_("Lektion „%(title)s“ als erledigt markiert.", title=lesson.title), "success")
