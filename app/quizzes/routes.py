@@ -44,9 +44,10 @@ def _quiz_context(course_slug: str, module_slug: str, outline: bool = False):
 @login_required
 def overview(course_slug: str, module_slug: str):
     # course, module and quiz (with its number of questions) from the outline of the course version
-    # (app.learning.outline); the enrolment with its progress and release dates, and the attempts, per request
+    # (app.learning.outline); the enrolment with its progress and release dates, and the attempts
+    # (without their questions and answers), per request
     course, module, quiz, enrolment = _quiz_context(course_slug, module_slug, outline=True)
-    attempts = services.attempts_of(enrolment, quiz) if enrolment else []
+    attempts = services.attempt_summaries(enrolment.id, quiz.id) if enrolment else []
     locked = locked_reason(module, enrolment.done.get("module", set()), course) if enrolment else []
     return render_template(
         "quizzes/overview.html", course=course, module=module, quiz=quiz, question_count=quiz.question_count, enrolment=enrolment,
