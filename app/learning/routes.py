@@ -5,11 +5,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import bindparam, func, select
 
-from app.catalogue.models import Lesson, Module
 from app.certificates.queries import awaiting_approval
-from app.cohorts.models import Cohort, Enrolment
+from app.cohorts.models import Enrolment
 from app import clock, navigation
 from app.db import keep_loaded_on_commit
 from app.extensions import db
@@ -19,7 +17,7 @@ from app.learning.access import (
 )
 from app.learning.fragments import lesson_parts
 from app.learning.outline import OutlineLesson, outlines_of
-from app.progress.models import ItemType, ProgressItem
+from app.progress.models import ItemType
 from app.progress.services import complete_item, enrolment_state
 
 bp = Blueprint("learning", __name__)
@@ -44,30 +42,17 @@ def dashboard():
                            awaiting_approval=awaiting_approval_ids(enrolments))
 
 
-_done = (ProgressItem.enrolment_id == Enrolment.id) & (ProgressItem.item_type == ItemType.LESSON) & (ProgressItem.item_id == Lesson.id)
-_unfinished = (
-    select(Enrolment.id.label("enrolment_id"), Lesson.id.label("lesson_id"),
-           func.row_number().over(partition_by=Enrolment.id, order_by=(Module.position, Lesson.position)).label("rank"))
-    .join(Lesson.module).join(Cohort, Cohort.course_id == Module.course_id).join(Enrolment, Enrolment.cohort_id == Cohort.id)
-    .outerjoin(ProgressItem, _done)
-    .where(Enrolment.id.in_(bindparam("enrolment_ids", expanding=True)), ProgressItem.id.is_(None),
-           Module.archived_at.is_(None), Lesson.archived_at.is_(None))
-    .subquery()
-)
-_NEXT_LESSONS = select(_unfinished.c.enrolment_id, _unfinished.c.lesson_id).where(_unfinished.c.rank == 1)
-
-
-def _next_lessons(enrolments: list[Enrolment], outlines: dict) -> dict[int, OutlineLesson]:
-    """The first unfinished lesson per enrolment, in one query whatever the course size: one row
-    per enrolment (the database ranks the lessons without a progress row in course order)."""
-    if not enrolments:
-        return {}
-    course_of = {enrolment.id: enrolment.cohort.course_id for enrolment in enrolments}
+def _next_lessons(enrolments, outlines: dict) -> dict[int, OutlineLesson]:
+    """The first unfinished lesson per enrolment, in course order (modules, then lessons, by
+    position), from the outline of the course version and the lessons the enrolment has done, read
+    with the enrolments (app.learning.dashboard) — a statement of its own before."""
     result: dict[int, OutlineLesson] = {}
-    for enrolment_id, lesson_id in db.session.execute(_NEXT_LESSONS, {"enrolment_ids": list(course_of)}):
-        lesson = outlines[course_of[enrolment_id]].lessons_by_id.get(lesson_id)
-        if lesson is not None:  # None only if the course was re-imported since its version was read
-            result[enrolment_id] = lesson
+    for enrolment in enrolments:
+        done = enrolment.lessons_done
+        lesson = next((lesson for module in outlines[enrolment.cohort.course_id].modules if module.archived_at is None
+                       for lesson in module.lessons if lesson.archived_at is None and lesson.id not in done), None)
+        if lesson is not None:
+            result[enrolment.id] = lesson
     return result
 
 
