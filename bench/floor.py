@@ -200,7 +200,8 @@ def main() -> None:
     parser.add_argument("--profile", metavar="DIR", help="write a pyinstrument profile per rung to DIR and print the layers")
     parser.add_argument("--calls", action="store_true", help="also count Python function calls per request (cProfile)")
     parser.add_argument("--only", help="comma-separated rung keys (hello is always measured): " + ", ".join(
-        ["health", "anonymous", "signed-in", "lesson", "dashboard", "quiz", "grading", "matrix", "scale"]))
+        ["health", "anonymous", "signed-in", "lesson", "dashboard", "quiz", "grading", "matrix", "assignment", "quiz-overview",
+         "scale"]))
     options = parser.parse_args()
     only = set(options.only.split(",")) if options.only else None
 
@@ -239,6 +240,9 @@ def main() -> None:
             Rung("quiz", "quiz attempt page (an open attempt: questions, saved answers)", "pool", f"/versuche/{pool[0]}"),
             Rung("grading", "trainer: grading queue (30 hand-ins)", "trainer", "/bewertung"),
             Rung("matrix", f"trainer: progress matrix ({MATRIX_COHORT}-learner cohort)", "trainer", f"/kohorten/{fixture.cohort_id}/matrix"),
+            # the two learner pages `make load` asks for most after the lesson page (no goal in issue 17)
+            Rung("assignment", "assignment page (the first module's, no hand-in yet)", "learner", fixture.assignment_path),
+            Rung("quiz-overview", "quiz overview (the first module's quiz, attempts listed)", "pool", fixture.quiz_overview_path),
         ]
 
         def measure(rung: Rung) -> None:

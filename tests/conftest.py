@@ -87,6 +87,7 @@ def db(app, request):
             with session_on(connection) as db:
                 yield db
         finally:
+            _forget_course_content(app)
             if shared is None:
                 if transaction.is_active:
                     transaction.rollback()
@@ -149,6 +150,17 @@ class SharedWorld:
     def close_any(cls) -> None:
         if cls.open_now is not None:
             cls.open_now.close()
+
+
+def _forget_course_content(app) -> None:
+    """The per-process copies of course content, kept by course version (app.learning.outline and
+    .fragments): an import always gives the course a new version, but tests rewrite content rows by
+    hand (an assignment's settings, a quiz's time limit) and roll them back afterwards."""
+    from app.learning import outline
+
+    outline.clear()
+    for name in ("lesson_parts", "assignment_parts"):
+        app.extensions.pop(name, None)
 
 
 def _drop_committed_jobs() -> None:

@@ -137,6 +137,19 @@ def version_and_enrolment_row_or_404(slug: str, user: User) -> tuple[tuple, Enro
     return version, EnrolmentRow(enrolment_id, CohortSchedule(cohort_id, starts_on, release_locks, releases), state)
 
 
+def outline_module_or_404(course_slug: str, module_slug: str, user: User):
+    """The course's outline of its current version (app.learning.outline), one of its modules, and
+    the user's enrolment as `version_and_enrolment_row_or_404` reads it — one statement when the
+    outline is current — for the pages that only read them (lesson page, assignment page, quiz
+    overview). 404 as course_or_404 and module_or_404; access is the caller's to check
+    (`allowed_or_403`), after its own 404s."""
+    from app.learning.outline import outline_of_version
+
+    version, enrolment = version_and_enrolment_row_or_404(course_slug, user)
+    course = outline_of_version(course_slug, version)
+    return course, module_or_404(course, module_slug), enrolment
+
+
 def may_preview(user: User, course: Course) -> bool:
     """Admins, and trainers of a cohort of this course, read the content without an enrolment."""
     if user.role == Role.ADMIN:

@@ -20,6 +20,7 @@ from app.db import aggregated_pairs, pairs, read_rows
 from app.extensions import db
 from app.learning.access import OPEN_STATUSES, Release
 from app.learning.outline import OutlineAssignment, OutlineCourse
+from app.progress.models import ItemType, ProgressItem
 
 DONE = (SubmissionStatus.PASSED, SubmissionStatus.FAILED)
 
@@ -55,6 +56,7 @@ class DashboardEnrolment:
     cohort_id: int
     cohort: DashboardCohort
     statuses: dict[int, SubmissionStatus] = field(default_factory=dict)  # assignment id → its submission's status
+    lessons_done: set[int] = field(default_factory=set)  # for the next lesson (app.learning.routes)
 
     percent = Enrolment.percent  # the same property, on the stored counts
 
@@ -68,16 +70,22 @@ class DashboardCertificate:
 # One statement of plain columns: the enrolments with cohort, course, valid certificate and the
 # cohort's release dates (building them as ORM objects, joined, was half of the page's reads), and
 # each enrolment's submission statuses as one string "12:passed,14:draft" (string_agg on
-# PostgreSQL, group_concat on SQLite) for the due dates — a statement of their own before.
+# PostgreSQL, group_concat on SQLite) for the due dates — a statement of their own before — and
+# the lessons it has done ("lesson:3,lesson:5"), from which the next lesson is found in the
+# course's outline (a ranking statement of its own before).
 _SUBMISSION_STATUSES = (
     select(aggregated_pairs(Submission.assignment_id, Submission.status))
     .where(Submission.enrolment_id == Enrolment.id).scalar_subquery()
+)
+_LESSONS_DONE = (
+    select(aggregated_pairs(ProgressItem.item_type, ProgressItem.item_id))
+    .where(ProgressItem.enrolment_id == Enrolment.id, ProgressItem.item_type == ItemType.LESSON).scalar_subquery()
 )
 _ENROLMENTS = (
     select(Enrolment.id, Enrolment.status, Enrolment.completed_at, Enrolment.items_done, Enrolment.items_total,
            Cohort.id, Cohort.name, Cohort.starts_on, Cohort.release_locks,
            Course.id, Course.slug, Course.title, Course.content_hash, Course.imported_at, Course.completion,
-           Certificate.id, Certificate.number, _SUBMISSION_STATUSES, ModuleRelease.module_id, ModuleRelease.opens_on)
+           Certificate.id, Certificate.number, _SUBMISSION_STATUSES, _LESSONS_DONE, ModuleRelease.module_id, ModuleRelease.opens_on)
     .join(Cohort, Enrolment.cohort_id == Cohort.id).join(Course, Cohort.course_id == Course.id)
     .outerjoin(Certificate, (Certificate.enrolment_id == Enrolment.id) & (Certificate.status == CertificateStatus.VALID))
     .outerjoin(ModuleRelease, ModuleRelease.cohort_id == Cohort.id)
@@ -93,8 +101,8 @@ def open_enrolments(user_id: int) -> tuple[list[DashboardEnrolment], dict[int, D
     certificates: dict[int, DashboardCertificate] = {}
     releases: dict[int, set] = {}
     for (enrolment_id, status, completed_at, items_done, items_total, cohort_id, cohort_name, starts_on, release_locks,
-         course_id, slug, title, content_hash, imported_at, completion, certificate_id, number, submitted, module_id,
-         opens_on) in db.session.execute(
+         course_id, slug, title, content_hash, imported_at, completion, certificate_id, number, submitted, lessons_done,
+         module_id, opens_on) in db.session.execute(
             _ENROLMENTS, {"user_id": user_id}):
         enrolment = enrolments.get(enrolment_id)
         if enrolment is None:
@@ -106,6 +114,7 @@ def open_enrolments(user_id: int) -> tuple[list[DashboardEnrolment], dict[int, D
                                                                       cohort_id, cohort)
             for assignment_id, value in pairs(submitted):
                 enrolment.statuses[int(assignment_id)] = SubmissionStatus(value)
+            enrolment.lessons_done = {int(lesson_id) for _, lesson_id in pairs(lessons_done)}
             releases[enrolment_id] = set()
         if certificate_id is not None:
             certificates[enrolment_id] = DashboardCertificate(certificate_id, number)

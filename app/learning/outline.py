@@ -1,8 +1,10 @@
-"""The course outline and lesson texts as plain objects, kept per process (lesson page, dashboard).
+"""The course outline and lesson texts as plain objects, kept per process (lesson page, dashboard,
+assignment page, quiz overview).
 
 Course content changes only when `catalogue.services.import_course` writes it, and every such
 write gives the course a new `content_hash` and `imported_at`. So the outline (modules and their
-lessons and assignments: slugs, titles, positions, prerequisites, due days, archived or not) and
+lessons, assignments and quizzes: slugs, titles, positions, prerequisites, an assignment's
+instructions, settings and rubric, a quiz's settings and number of questions, archived or not) and
 the lesson texts are read
 from the database once per course version and process; a request only reads the course's version
 (one small row, with the enrolment: app.learning.access) to know whether what it holds is current. What a learner may see (enrolment,
@@ -16,9 +18,9 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
-from app.catalogue.models import Assignment, Course, Lesson, Module
+from app.catalogue.models import Assignment, Course, Lesson, Module, Quiz
 from app.extensions import db
 
 _TEXTS_PER_PROCESS = 512  # lesson texts kept (about 10 KB each); the outlines are few and small
@@ -37,6 +39,8 @@ class OutlineLesson:
 
 @dataclass(eq=False)
 class OutlineAssignment:
+    """What the dashboard and the assignment page read of an assignment (shared between requests:
+    `settings` and `rubric` are read only)."""
     id: int
     module_id: int
     slug: str
@@ -45,6 +49,27 @@ class OutlineAssignment:
     due_days: int | None
     archived_at: datetime | None
     module: "OutlineModule"
+    instructions_html: str = ""
+    settings: dict = field(default_factory=dict)
+    rubric: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class OutlineQuiz:
+    """What the quiz overview reads of a quiz: not its questions (the answers are in them), only
+    how many there are (shared between requests: `settings` is read only)."""
+    id: int
+    module_id: int
+    slug: str
+    title: str
+    settings: dict
+    question_count: int
+    archived_at: datetime | None
+    module: "OutlineModule"
+
+    @property
+    def pass_mark(self) -> float:  # as Quiz.pass_mark
+        return float(self.settings.get("pass_mark", 75))
 
 
 @dataclass(eq=False)
@@ -59,6 +84,7 @@ class OutlineModule:
     archived_at: datetime | None
     lessons: list[OutlineLesson] = field(default_factory=list)
     assignments: list[OutlineAssignment] = field(default_factory=list)
+    quizzes: list[OutlineQuiz] = field(default_factory=list)
     course: "OutlineCourse | None" = None
 
 
@@ -98,7 +124,7 @@ def outline_of_version(slug: str, version: tuple) -> OutlineCourse:
 
 def outlines_of(courses) -> dict[int, OutlineCourse]:
     """Course id → outline, for courses the caller has read (so their version is known): no
-    statement when every outline is current, two for all the others together."""
+    statement when every outline is current, three for all the others together."""
     result: dict[int, OutlineCourse] = {}
     missing: dict[int, tuple] = {}
     for course in courses:
@@ -127,10 +153,18 @@ _OUTLINE_ROWS = (
 )
 _ASSIGNMENT_ROWS = (
     select(Assignment.id, Assignment.module_id, Assignment.slug, Assignment.position, Assignment.title, Assignment.settings,
-           Assignment.archived_at)
+           Assignment.archived_at, Assignment.instructions_html, Assignment.rubric)
     .join(Module, Assignment.module_id == Module.id)
     .where(Module.course_id.in_(bindparam("course_ids", expanding=True)))
     .order_by(Assignment.position, Assignment.id)
+)
+# the number of questions counted by the database: the question list (answers included, 24 KB for
+# the demo quiz) is neither sent nor parsed
+_QUIZ_ROWS = (
+    select(Quiz.id, Quiz.module_id, Quiz.slug, Quiz.title, Quiz.settings, func.json_array_length(Quiz.questions), Quiz.archived_at)
+    .join(Module, Quiz.module_id == Module.id)
+    .where(Module.course_id.in_(bindparam("course_ids", expanding=True)))
+    .order_by(Quiz.id)
 )
 
 
@@ -155,13 +189,19 @@ def _read_outlines(versions: dict[int, tuple]) -> dict[int, OutlineCourse]:
             lesson = OutlineLesson(lesson_id, module_id, lesson_slug, lesson_position, lesson_title, lesson_archived, module)
             module.lessons.append(lesson)
             course.lessons_by_id[lesson_id] = lesson
-    for assignment_id, module_id, slug, position, title, settings, archived_at in db.session.execute(
+    for assignment_id, module_id, slug, position, title, settings, archived_at, instructions_html, rubric in db.session.execute(
             _ASSIGNMENT_ROWS, {"course_ids": list(courses)}):
         module = modules.get(module_id)
-        if module is None:  # a module imported between the two reads (PostgreSQL reads committed rows per statement)
+        if module is None:  # a module imported between the reads (PostgreSQL reads committed rows per statement)
             continue
-        module.assignments.append(OutlineAssignment(assignment_id, module_id, slug, position, title, (settings or {}).get("due_days"),
-                                                    archived_at, module))
+        settings = settings or {}
+        module.assignments.append(OutlineAssignment(assignment_id, module_id, slug, position, title, settings.get("due_days"),
+                                                    archived_at, module, instructions_html, settings, rubric))
+    for quiz_id, module_id, slug, title, settings, question_count, archived_at in db.session.execute(
+            _QUIZ_ROWS, {"course_ids": list(courses)}):
+        module = modules.get(module_id)
+        if module is not None:
+            module.quizzes.append(OutlineQuiz(quiz_id, module_id, slug, title, settings, question_count, archived_at, module))
     return courses
 
 

@@ -5,21 +5,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import bindparam, func, select
 
-from app.catalogue.models import Lesson, Module
 from app.certificates.queries import awaiting_approval
-from app.cohorts.models import Cohort, Enrolment
+from app.cohorts.models import Enrolment
 from app import clock, navigation
 from app.db import keep_loaded_on_commit
 from app.extensions import db
 from app.learning.access import (
-    active_lessons, allowed_or_403, closed_until, course_or_404, enrolment_for, locked_reason, module_or_404, opens_on,
-    require_access, version_and_enrolment_row_or_404,
+    active_lessons, allowed_or_403, closed_until, course_or_404, locked_reason, module_or_404, opens_on, outline_module_or_404,
+    require_access,
 )
 from app.learning.fragments import lesson_parts
-from app.learning.outline import OutlineLesson, outline_of_version, outlines_of
-from app.progress.models import ItemType, ProgressItem
+from app.learning.outline import OutlineLesson, outlines_of
+from app.progress.models import ItemType
 from app.progress.services import complete_item, enrolment_state
 
 bp = Blueprint("learning", __name__)
@@ -44,30 +42,17 @@ def dashboard():
                            awaiting_approval=awaiting_approval_ids(enrolments))
 
 
-_done = (ProgressItem.enrolment_id == Enrolment.id) & (ProgressItem.item_type == ItemType.LESSON) & (ProgressItem.item_id == Lesson.id)
-_unfinished = (
-    select(Enrolment.id.label("enrolment_id"), Lesson.id.label("lesson_id"),
-           func.row_number().over(partition_by=Enrolment.id, order_by=(Module.position, Lesson.position)).label("rank"))
-    .join(Lesson.module).join(Cohort, Cohort.course_id == Module.course_id).join(Enrolment, Enrolment.cohort_id == Cohort.id)
-    .outerjoin(ProgressItem, _done)
-    .where(Enrolment.id.in_(bindparam("enrolment_ids", expanding=True)), ProgressItem.id.is_(None),
-           Module.archived_at.is_(None), Lesson.archived_at.is_(None))
-    .subquery()
-)
-_NEXT_LESSONS = select(_unfinished.c.enrolment_id, _unfinished.c.lesson_id).where(_unfinished.c.rank == 1)
-
-
-def _next_lessons(enrolments: list[Enrolment], outlines: dict) -> dict[int, OutlineLesson]:
-    """The first unfinished lesson per enrolment, in one query whatever the course size: one row
-    per enrolment (the database ranks the lessons without a progress row in course order)."""
-    if not enrolments:
-        return {}
-    course_of = {enrolment.id: enrolment.cohort.course_id for enrolment in enrolments}
+def _next_lessons(enrolments, outlines: dict) -> dict[int, OutlineLesson]:
+    """The first unfinished lesson per enrolment, in course order (modules, then lessons, by
+    position), from the outline of the course version and the lessons the enrolment has done, read
+    with the enrolments (app.learning.dashboard) — a statement of its own before."""
     result: dict[int, OutlineLesson] = {}
-    for enrolment_id, lesson_id in db.session.execute(_NEXT_LESSONS, {"enrolment_ids": list(course_of)}):
-        lesson = outlines[course_of[enrolment_id]].lessons_by_id.get(lesson_id)
-        if lesson is not None:  # None only if the course was re-imported since its version was read
-            result[enrolment_id] = lesson
+    for enrolment in enrolments:
+        done = enrolment.lessons_done
+        lesson = next((lesson for module in outlines[enrolment.cohort.course_id].modules if module.archived_at is None
+                       for lesson in module.lessons if lesson.archived_at is None and lesson.id not in done), None)
+        if lesson is not None:
+            result[enrolment.id] = lesson
     return result
 
 
@@ -99,14 +84,10 @@ def module(course_slug: str, module_slug: str):
     )
 
 
-def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str, outline: bool = False):
-    if outline:  # the course's version and the enrolment as plain rows, in one statement
-        version, enrolment = version_and_enrolment_row_or_404(course_slug, current_user)
-        course = outline_of_version(course_slug, version)
-    else:  # the POST that marks it done writes with the ORM objects
-        course = course_or_404(course_slug, with_lessons=True)
-        enrolment = enrolment_for(current_user, course)
-    module = module_or_404(course, module_slug)
+def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str):
+    # the course's version and the enrolment (release dates, progress) as plain rows in one
+    # statement, the outline of that version from the per-process copy (app.learning.outline)
+    course, module, enrolment = outline_module_or_404(course_slug, module_slug, current_user)
     lessons = active_lessons(module)
     lesson = next((l for l in lessons if l.slug == lesson_slug), None)
     if lesson is None:
@@ -119,7 +100,7 @@ def _lesson_context(course_slug: str, module_slug: str, lesson_slug: str, outlin
 def lesson(course_slug: str, module_slug: str, lesson_slug: str):
     # the outline and the lesson's text from the per-process copy of this course version
     # (app.learning.outline); enrolment, progress and release dates per request
-    course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug, outline=True)
+    course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug)
     state = enrolment.done if enrolment else {}  # read with the enrolment (app.learning.access)
     locked = locked_reason(module, state.get("module", set()), course) if enrolment else []
     if locked or opens_on(enrolment, module):
@@ -134,12 +115,15 @@ def lesson(course_slug: str, module_slug: str, lesson_slug: str):
 @bp.post("/kurse/<course_slug>/<module_slug>/<lesson_slug>/erledigt")
 @login_required
 def mark_done(course_slug: str, module_slug: str, lesson_slug: str):
-    course, module, lessons, lesson, enrolment = _lesson_context(course_slug, module_slug, lesson_slug)
-    if enrolment is None or not FlaskForm().validate_on_submit():
-        abort(400 if enrolment else 403)
-    if locked_reason(module, enrolment_state(enrolment).get("module", set()), course) or opens_on(enrolment, module):
+    # the same reads as the page (one statement); the enrolment as an ORM object only to record a
+    # lesson not done yet: the lesson done already changes nothing (as complete_item found before)
+    course, module, lessons, lesson, row = _lesson_context(course_slug, module_slug, lesson_slug)
+    if row is None or not FlaskForm().validate_on_submit():
+        abort(400 if row else 403)
+    if locked_reason(module, row.done.get("module", set()), course) or opens_on(row, module):
         abort(403)
-    complete_item(enrolment, ItemType.LESSON, lesson.id, module)
+    if lesson.id not in row.done.get("lesson", set()):
+        complete_item(db.session.get(Enrolment, row.id), ItemType.LESSON, lesson.id, module, absent=True)
     with keep_loaded_on_commit():  # the message and the next URL read what is loaded: no reload after the commit
         db.session.commit()
     flash(_("Lektion „%(title)s“ als erledigt markiert.", title=lesson.title), "success")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, inspect, literal_column, null, select, union_all, update
 
 from app import clock
 from app.catalogue.models import Assignment, Course, Lesson, Module, Quiz
@@ -19,30 +19,65 @@ from app.progress.models import ItemType, ProgressItem
 COUNTED = (ItemType.LESSON, ItemType.QUIZ, ItemType.ASSIGNMENT)
 
 
-def required_items(course: Course) -> dict[int, set[tuple[ItemType, int]]]:
-    """module id → the items a learner must finish in that module (three queries)."""
-    rules = course.completion or {}
-    module_ids = select(Module.id).where(Module.course_id == course.id, Module.archived_at.is_(None))
+# What completing a course takes, in one statement (it was four, and a fifth for the course's
+# rules when the caller had not loaded them): the course's completion rules, its active modules,
+# and their active lessons, quizzes and assignments (with their settings: an assignment may be
+# optional) — and, for complete_item, what the enrolment has done (a sixth statement before;
+# no rows for enrolment_id None). Which quizzes and assignments count is decided in Python by the
+# rules, as before.
+_ACTIVE_MODULE = (Module.course_id == bindparam("course_id")) & Module.archived_at.is_(None)
+_REQUIRED_AND_DONE = union_all(
+    select(literal_column("'rules'"), Course.id, Course.id, Course.completion, null()).where(Course.id == bindparam("course_id")),
+    select(literal_column("'module'"), Module.id, Module.id, null(), null()).where(_ACTIVE_MODULE),
+    select(literal_column("'lesson'"), Lesson.id, Lesson.module_id, null(), null()).join(Module, Lesson.module_id == Module.id)
+    .where(_ACTIVE_MODULE, Lesson.archived_at.is_(None)),
+    select(literal_column("'quiz'"), Quiz.id, Quiz.module_id, null(), null()).join(Module, Quiz.module_id == Module.id)
+    .where(_ACTIVE_MODULE, Quiz.archived_at.is_(None)),
+    select(literal_column("'assignment'"), Assignment.id, Assignment.module_id, Assignment.settings, null())
+    .join(Module, Assignment.module_id == Module.id).where(_ACTIVE_MODULE, Assignment.archived_at.is_(None)),
+    select(literal_column("'done'"), ProgressItem.item_id, null(), null(), ProgressItem.item_type)
+    .where(ProgressItem.enrolment_id == bindparam("enrolment_id")),
+)
+
+
+def required_and_done(course, enrolment_id: int | None) -> tuple[dict[int, set[tuple[ItemType, int]]], set[tuple[ItemType, int]]]:
+    """module id → the items a learner must finish in that module, and the items this enrolment
+    has done (empty for None), in one statement. `course`: the ORM course, or the outline of its
+    version (app.learning.outline) — only its id is read, and its rules if the ORM object has them
+    loaded (maybe changed and not yet flushed)."""
     required: dict[int, set[tuple[ItemType, int]]] = defaultdict(set)
-    for module_id in db.session.scalars(module_ids):
-        required[module_id]  # a module without required items still exists
-    for lesson_id, module_id in db.session.execute(
-        select(Lesson.id, Lesson.module_id).where(Lesson.module_id.in_(module_ids), Lesson.archived_at.is_(None))
-    ):
-        required[module_id].add((ItemType.LESSON, lesson_id))
+    done: set[tuple[ItemType, int]] = set()
+    rules, quizzes, assignments = None, [], []
+    for kind, item_id, module_id, data, item_type in db.session.execute(
+            _REQUIRED_AND_DONE, {"course_id": course.id, "enrolment_id": enrolment_id}):
+        if kind == "done":
+            done.add((ItemType(item_type), item_id))
+        elif kind == "rules":
+            rules = data
+        elif kind == "module":
+            required[module_id]  # a module without required items still exists
+        elif kind == "lesson":
+            required[module_id].add((ItemType.LESSON, item_id))
+        elif kind == "quiz":
+            quizzes.append((module_id, item_id))
+        elif data.get("required", True):
+            assignments.append((module_id, item_id))
+    state = inspect(course, raiseerr=False)
+    if state is not None and "completion" not in state.unloaded:
+        rules = course.completion
+    rules = rules or {}
     if rules.get("quizzes", "all") == "all":
-        for quiz_id, module_id in db.session.execute(
-            select(Quiz.id, Quiz.module_id).where(Quiz.module_id.in_(module_ids), Quiz.archived_at.is_(None))
-        ):
+        for module_id, quiz_id in quizzes:
             required[module_id].add((ItemType.QUIZ, quiz_id))
     if rules.get("assignments", "all") == "all":
-        for assignment_id, module_id, settings in db.session.execute(
-            select(Assignment.id, Assignment.module_id, Assignment.settings)
-            .where(Assignment.module_id.in_(module_ids), Assignment.archived_at.is_(None))
-        ):
-            if settings.get("required", True):
-                required[module_id].add((ItemType.ASSIGNMENT, assignment_id))
-    return required
+        for module_id, assignment_id in assignments:
+            required[module_id].add((ItemType.ASSIGNMENT, assignment_id))
+    return required, done
+
+
+def required_items(course) -> dict[int, set[tuple[ItemType, int]]]:
+    """module id → the items a learner must finish in that module (one statement)."""
+    return required_and_done(course, None)[0]
 
 
 _DONE_ITEMS = select(ProgressItem.item_type, ProgressItem.item_id).where(ProgressItem.enrolment_id == bindparam("enrolment_id"))
@@ -52,36 +87,38 @@ def done_items(enrolment_id: int) -> set[tuple[ItemType, int]]:
     return {(row.item_type, row.item_id) for row in db.session.execute(_DONE_ITEMS, {"enrolment_id": enrolment_id})}
 
 
-def _record(enrolment: Enrolment, item_type: ItemType, item_id: int, detail: str | None = None) -> bool:
-    """Adds the completion row if it is not there yet; True when it was added.
+def _record(enrolment: Enrolment, item_type: ItemType, item_id: int, detail: str | None = None, absent: bool = False) -> bool:
+    """Adds the completion row if it is not there yet; True when it was added. `absent`: the
+    caller read in this transaction that it is not there (no statement to look again).
 
     A savepoint makes a concurrent duplicate (double click, two tabs) harmless: the unique
     constraint refuses the second row and the outer transaction goes on."""
-    exists = db.session.scalar(
+    if not absent and db.session.scalar(
         select(ProgressItem.id).where(
             ProgressItem.enrolment_id == enrolment.id, ProgressItem.item_type == item_type, ProgressItem.item_id == item_id
         )
-    )
-    if exists:
+    ):
         return False
     return add_unless_duplicate(ProgressItem(enrolment_id=enrolment.id, item_type=item_type, item_id=item_id, detail=detail))
 
 
-def complete_item(enrolment: Enrolment, item_type: ItemType, item_id: int, module: Module, detail: str | None = None) -> bool:
+def complete_item(enrolment: Enrolment, item_type: ItemType, item_id: int, module, detail: str | None = None,
+                  absent: bool = False) -> bool:
     """Records a finished lesson, passed quiz or passed assignment and everything that follows
     from it: module complete, course complete — and, through the course_completed event, the
-    certificate. Returns True if something changed."""
-    if not _record(enrolment, item_type, item_id, detail):
+    certificate. Returns True if something changed. `absent`: the caller read in this request
+    that the item is not recorded (no statement to look again; a concurrent duplicate is still
+    refused by the unique constraint). `module` may be the outline's (app.learning.outline)."""
+    if not _record(enrolment, item_type, item_id, detail, absent=absent):
         return False
-    required = required_items(module.course)
-    done = done_items(enrolment.id)
+    required, done = required_and_done(module.course, enrolment.id)  # read after the new row: what is done now
     all_required = set().union(*required.values()) if required else set()
     enrolment.items_total = len(all_required)
     enrolment.items_done = len(all_required & done)
     if module.id in required and required[module.id] <= done:
-        _record(enrolment, ItemType.MODULE, module.id)
+        _record(enrolment, ItemType.MODULE, module.id, absent=(ItemType.MODULE, module.id) not in done)
     if all_required and all_required <= done and not any(t == ItemType.COURSE for t, _ in done):
-        _record(enrolment, ItemType.COURSE, module.course_id)
+        _record(enrolment, ItemType.COURSE, module.course_id, absent=True)
         enrolment.completed_at = clock.now()
         enrolment.status = EnrolmentStatus.COMPLETED
         course_completed.send(enrolment)

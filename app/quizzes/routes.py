@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import Text, bindparam, cast, func, select
+from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.orm import joinedload
 
 from app.catalogue.models import Course, Module, Quiz
@@ -16,7 +16,9 @@ from app.cohorts.models import Enrolment
 from app.db import begin_writes, keep_loaded_on_commit
 from app.errors import DomainError
 from app.extensions import db
-from app.learning.access import course_or_404, locked_reason, module_or_404, opens_on, require_access
+from app.learning.access import (
+    allowed_or_403, course_or_404, locked_reason, module_or_404, opens_on, outline_module_or_404, require_access,
+)
 from app.progress.services import enrolment_state
 from app.quizzes import services
 from app.quizzes.models import QuizAttempt
@@ -25,30 +27,31 @@ from app.security import can_view_enrolment
 bp = Blueprint("quizzes", __name__)
 
 
-def _quiz_context(course_slug: str, module_slug: str):
-    course = course_or_404(course_slug)
-    module = module_or_404(course, module_slug)
+def _quiz_context(course_slug: str, module_slug: str, outline: bool = False):
+    if outline:  # the overview: the per-process outline of the course version, the enrolment as plain rows
+        course, module, enrolment = outline_module_or_404(course_slug, module_slug, current_user)
+    else:  # starting an attempt writes with the ORM objects
+        course = course_or_404(course_slug)
+        module = module_or_404(course, module_slug)
     quiz = next((q for q in module.quizzes if q.archived_at is None), None)
     if quiz is None:
         abort(404)
-    enrolment = require_access(current_user, course)
+    enrolment = allowed_or_403(current_user, course, enrolment) if outline else require_access(current_user, course)
     return course, module, quiz, enrolment
-
-
-_QUESTION_COUNT = select(func.json_array_length(Quiz.questions)).where(Quiz.id == bindparam("quiz_id"))
 
 
 @bp.get("/kurse/<course_slug>/<module_slug>/quiz")
 @login_required
 def overview(course_slug: str, module_slug: str):
-    course, module, quiz, enrolment = _quiz_context(course_slug, module_slug)
-    attempts = services.attempts_of(enrolment, quiz) if enrolment else []
-    locked = locked_reason(module, enrolment_state(enrolment).get("module", set()), course) if enrolment else []
-    # the number of questions counted by the database: the deferred question list (answers
-    # included, 24 KB for the demo quiz) is not loaded and parsed for it
-    question_count = db.session.scalar(_QUESTION_COUNT, {"quiz_id": quiz.id})
+    # course, module and quiz (with its number of questions) from the outline of the course version
+    # (app.learning.outline); the enrolment with its progress and release dates, and the attempts
+    # (without their questions and answers), per request
+    course, module, quiz, enrolment = _quiz_context(course_slug, module_slug, outline=True)
+    attempts = services.attempt_summaries(enrolment.id, quiz.id) if enrolment else []
+    locked = locked_reason(module, enrolment.done.get("module", set()), course) if enrolment else []
     return render_template(
-        "quizzes/overview.html", course=course, module=module, quiz=quiz, question_count=question_count, enrolment=enrolment, attempts=attempts,
+        "quizzes/overview.html", course=course, module=module, quiz=quiz, question_count=quiz.question_count, enrolment=enrolment,
+        attempts=attempts,
         current=services.open_attempt(attempts), passed=any(a.passed for a in attempts), locked=locked, form=FlaskForm(),
         opens=opens_on(enrolment, module),
     )

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app import clock
 from app.catalogue.models import Quiz
@@ -24,6 +25,36 @@ def attempts_of(enrolment: Enrolment, quiz: Quiz) -> list[QuizAttempt]:
     return list(db.session.scalars(
         select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_id == quiz.id).order_by(QuizAttempt.number)
     ))
+
+
+@dataclass(frozen=True)
+class AttemptSummary:
+    """An attempt as the quiz overview lists it: without its snapshot, answers and results (the
+    snapshot alone is the whole question list, 24 KB of JSON for the demo quiz, parsed per attempt
+    and visit when the overview loaded whole attempts)."""
+    id: int
+    number: int
+    submitted_at: datetime | None
+    score: float | None
+    max_score: float | None
+    passed: bool | None
+
+    percent = QuizAttempt.percent  # the same rounding as the attempt's
+
+
+_SUMMARIES = (
+    select(QuizAttempt.id, QuizAttempt.number, QuizAttempt.submitted_at, QuizAttempt.score, QuizAttempt.max_score, QuizAttempt.passed)
+    .where(QuizAttempt.enrolment_id == bindparam("enrolment_id"), QuizAttempt.quiz_id == bindparam("quiz_id"))
+    .order_by(QuizAttempt.number)
+)
+
+
+def attempt_summaries(enrolment_id: int, quiz_id: int) -> list[AttemptSummary]:
+    """The attempts of `attempts_of`, in the same order, as plain rows (for pages that only read)."""
+    # on the session's connection, in its transaction, without the ORM's execution (a page view
+    # has nothing to flush)
+    return [AttemptSummary(*row) for row in db.session.connection().execute(
+        _SUMMARIES, {"enrolment_id": enrolment_id, "quiz_id": quiz_id})]
 
 
 def open_attempt(attempts: list[QuizAttempt]) -> QuizAttempt | None:

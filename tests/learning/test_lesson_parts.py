@@ -110,3 +110,25 @@ def test_a_full_cache_drops_its_oldest_part_not_all(app, make, browser, monkeypa
     assert browser.get(FIRST).status_code == 200  # a third key: the first part (German, FIRST) goes
     kept = app.extensions["lesson_parts"]
     assert len(kept) == 2 and [key[2] for key in kept] == ["de", "en"]
+
+
+def test_the_assignment_page_parts_follow_the_language_and_the_course_version(app, db, make, browser, tmp_path):
+    """Breadcrumbs, title, instructions and rubric of the assignment page are kept like the lesson
+    page's parts (app.learning.fragments.assignment_parts)."""
+    from tests.learning.test_outline import REFLEXION
+
+    enrolment = make.enrolment()
+    browser.login(enrolment.user)
+    german = browser.get(REFLEXION).get_data(as_text=True)
+    assert "<h1>Praxisaufgabe: Reflexion</h1>" in german and "<summary>So wird bewertet</summary>" in german
+    assert "<li>2 Punkte – vorhanden: Ein konkretes Beispiel.</li>" in german
+    browser.post("/sprache", {"lang": "en", "next": REFLEXION})
+    english = browser.get(REFLEXION).get_data(as_text=True)
+    assert "So wird bewertet" not in english and ">My progress</a>" in english
+    browser.post("/sprache", {"lang": "de", "next": REFLEXION})
+    assert browser.get(REFLEXION).get_data(as_text=True) == german.replace(*tokens_of(german, browser.get(REFLEXION)))
+
+    folder = course_copy(tmp_path)
+    edit(folder / "02-abschluss" / "assignment-reflexion.md", "label: vorhanden", "label: deutlich vorhanden")
+    assert reimport(app, db, folder).updated
+    assert "<li>2 Punkte – deutlich vorhanden: Ein konkretes Beispiel.</li>" in browser.get(REFLEXION).get_data(as_text=True)

@@ -110,3 +110,70 @@ def test_a_dashboard_reads_no_content_it_holds_already(db, browser, make):
     browser.get("/lernstand")
     sent = statements_of(db, browser, "/lernstand")
     assert not [s for s in sent if "FROM modules" in s or "FROM assignments" in s], sent
+
+
+REFLEXION = "/kurse/kurz-kurs/02-abschluss/aufgaben/reflexion"
+QUIZ = "/kurse/kurz-kurs/01-grundlagen/quiz"
+
+
+def test_a_reimported_course_shows_on_the_next_assignment_page(app, db, browser, make, tmp_path):
+    """The assignment page's title, instructions, settings and rubric come from the outline of the
+    course version: a re-import shows at once, an archived assignment is gone (404)."""
+    enrolment = make.enrolment()
+    browser.login(enrolment.user)
+    page = browser.get(REFLEXION).get_data(as_text=True)
+    assert "Praxisaufgabe: Reflexion" in page and "Beschreiben Sie ein Projekt Ihrer Kommune." in page
+    assert "Bezug zur eigenen Kommune" in page and "Abgabe bis 25.01.2027" in page and "bestanden ab 2 von" in page
+
+    folder = course_copy(tmp_path)
+    reflexion = folder / "02-abschluss" / "assignment-reflexion.md"
+    edit(reflexion, "title: Reflexion", "title: Rückblick in Worten")
+    edit(reflexion, "Beschreiben Sie ein Projekt Ihrer Kommune.", "Beschreiben Sie zwei Projekte Ihrer Kommune.")
+    edit(reflexion, "due_days: 7", "due_days: 14")
+    edit(reflexion, "pass_points: 2", "pass_points: 1")
+    edit(reflexion, "criterion: Bezug zur eigenen Kommune", "criterion: Bezug zur Kommune")
+    assert reimport(app, db, folder).updated
+    page = browser.get(REFLEXION).get_data(as_text=True)
+    assert "Praxisaufgabe: Rückblick in Worten" in page and "Beschreiben Sie zwei Projekte Ihrer Kommune." in page
+    assert "Bezug zur Kommune<" in page and "Bezug zur eigenen Kommune" not in page
+    assert "Abgabe bis 01.02.2027" in page and "bestanden ab 1 von" in page
+
+    reflexion.unlink()
+    assert reimport(app, db, folder).archived == 1
+    assert browser.get(REFLEXION).status_code == 404
+
+
+def test_a_reimported_course_shows_on_the_next_quiz_overview(app, db, browser, make, tmp_path):
+    """The quiz overview's title, settings and number of questions come from the outline of the
+    course version: a re-import shows at once."""
+    enrolment = make.enrolment()
+    browser.login(enrolment.user)
+    page = browser.get(QUIZ).get_data(as_text=True)
+    assert "<h1>Wissenscheck Grundlagen</h1>" in page and "Bestanden ab 75 %" in page and "Versuche unbegrenzt" in page
+
+    folder = course_copy(tmp_path)
+    quiz = folder / "01-grundlagen" / "quiz.md"
+    count = quiz.read_text(encoding="utf-8").count("\n## ")  # one heading per question
+    assert f"<li>{count} Fragen</li>" in page
+    edit(quiz, "title: Wissenscheck Grundlagen", "title: Wissenscheck Grundlagen, neu")
+    edit(quiz, "pass_mark: 75", "pass_mark: 60")
+    edit(quiz, "max_attempts: 0", "max_attempts: 3")
+    quiz.write_text(quiz.read_text(encoding="utf-8") + "\n## Noch eine Frage? {#noch-eine type=single points=1}\n\n- [x] Ja\n- [ ] Nein\n",
+                    encoding="utf-8")
+    assert reimport(app, db, folder).updated
+    page = browser.get(QUIZ).get_data(as_text=True)
+    assert "<h1>Wissenscheck Grundlagen, neu</h1>" in page and "Bestanden ab 60 %" in page and "3 Versuche" in page
+    assert f"<li>{count + 1} Fragen</li>" in page
+
+
+def test_the_assignment_page_and_quiz_overview_read_no_content_they_hold_already(db, browser, make):
+    enrolment = make.enrolment()
+    browser.login(enrolment.user)
+    for url in (REFLEXION, QUIZ):
+        browser.get(url)
+        sent = statements_of(db, browser, url)
+        # the login session with its user, the course's version with the enrolment and progress,
+        # the submission or the attempts
+        assert len(sent) <= 3, sent
+        assert not [s for s in sent if "FROM modules" in s or "FROM assignments" in s or "FROM quizzes" in s
+                    or "FROM progress_items WHERE" in s], sent
