@@ -73,6 +73,11 @@ class _DriverStatement:
         self.binds = {name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()}
         self.columns = [(column.key, column.type.dialect_impl(dialect).result_processor(dialect, None))
                         for column in statement.selected_columns]
+        self.libpq = None  # on psycopg: the same SQL for app.postgres.read_first
+        if dialect.driver == "psycopg" and not compiled.positional:
+            from app import postgres
+
+            self.libpq = postgres.Read(self.sql)
 
     def parameters(self, params: dict):
         values = self.compiled.construct_params(params)
@@ -131,6 +136,15 @@ def read_row(statement, params: dict) -> dict | None:
 
 
 def _read_first(engine, bound, dbapi_connection, driver: _DriverStatement, parameters) -> dict | None:
+    if driver.libpq is not None and bound is None:
+        from app import postgres
+
+        connection = dbapi_connection.driver_connection
+        if postgres.reads_directly(connection):
+            if engine.dispatch.before_cursor_execute:  # no cursor here
+                engine.dispatch.before_cursor_execute(None, None, driver.sql, parameters, None, False)
+            values = postgres.read_first(connection, driver.libpq, parameters)
+            return None if values is None else driver.row(values)
     cursor = dbapi_connection.cursor()
     if engine.dispatch.before_cursor_execute:
         engine.dispatch.before_cursor_execute(bound, cursor, driver.sql, parameters, None, False)
