@@ -1,7 +1,7 @@
 """How the pool's psycopg connections talk to PostgreSQL (issue 17): every round trip costs the app
 about 20 µs of CPU in the kernel alone, and psycopg's own path a little more, where a hello-world
-page costs 100 µs. Three things, each measured in docs/performance.md ("Fifth round: PostgreSQL's
-round trips"):
+page costs 100 µs. Five things, measured in docs/performance.md ("Fifth round: PostgreSQL's round
+trips", "Sixth round: PostgreSQL's per-statement cost"):
 
 - **Reads outside a transaction, a transaction from the first write.** A connection is handed out
   in autocommit. Its cursor begins a transaction right before the first statement that is not a
@@ -14,7 +14,7 @@ round trips"):
   A connection that SQLAlchemy is told to give an isolation level (`execution_options(
   isolation_level=…)`, e.g. AUTOCOMMIT for VACUUM) is left exactly as SQLAlchemy sets it.
 - **The ping only after idleness.** SQLAlchemy's pre-ping checks a connection at every checkout.
-  Here an empty query straight through libpq checks it only when it has not answered for
+  Here an empty query straight through libpq checks it only when it has not been handed out for
   `DATABASE_PING_AFTER_IDLE_SECONDS` (0.5 s; HikariCP, the JDBC pool, skips its check for the same
   500 ms by default); a failed ping invalidates the pool's older connections, as pre-ping does. A
   connection the server ended within that window fails the statement that meets it, and
@@ -24,6 +24,11 @@ round trips"):
 - **`cursor.description` built when asked for.** SQLAlchemy asks every result for it, and psycopg
   builds a Python object per column (a dashboard: 71 of them), but SQLAlchemy uses it only the
   first time it sees a statement (the result's columns are cached with the compiled statement).
+- **A closed cursor's adapters for the next cursor of its connection** (`Cursor`): psycopg gives
+  each new cursor a new Transformer, which looks up the dumpers and loaders of every statement
+  afresh in Python.
+- **The login check's read straight through libpq** (`Read`, `read_first`): prepared once per
+  connection under a name of its own, in autocommit, without psycopg's cursor.
 
 Nothing here is imported unless the database URL names psycopg."""
 from __future__ import annotations
@@ -45,7 +50,7 @@ _LAZY = "_scc_begin_on_write"  # attribute on a psycopg connection: in autocommi
 _SPARE = "_scc_spare_transformers"  # attribute on a psycopg connection: Transformers of its closed cursors
 _SPARE_KEPT = 4
 _READS = "_scc_reads"  # attribute on a psycopg connection: (Transformer, names of the Reads it prepared)  # more than SQLAlchemy ever has open at once on one connection
-_ANSWERED = "scc_answered"  # connection record info: time.monotonic() when it was last given back
+_HANDED_OUT = "scc_handed_out"  # connection record info: time.monotonic() when it was last handed out (or made)
 _TUPLES = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.SINGLE_TUPLE, pq.ExecStatus.TUPLES_CHUNK)
 _READ = re.compile(r"\s*(?:SELECT|SHOW)\b", re.IGNORECASE)
 _LOCKING = re.compile(r"\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b", re.IGNORECASE)
@@ -235,19 +240,20 @@ def install(engine, ping_after: float | None) -> None:
     def connect(dbapi_connection, connection_record) -> None:
         dbapi_connection.cursor_factory = Cursor
         setattr(dbapi_connection, _SPARE, [])
+        connection_record.info[_HANDED_OUT] = time.monotonic()  # it has just answered
 
     def checkout(dbapi_connection, connection_record, connection_proxy) -> None:
-        if ping_after is not None:
-            answered = connection_record.info.get(_ANSWERED)
-            if answered is None or time.monotonic() - answered >= ping_after:
-                ping(dbapi_connection)
+        info = connection_record.info
+        now = time.monotonic()
+        # idle at least since it was last handed out (it may have answered later, until it came
+        # back): measured from then, a connection is pinged as often as by its return or more —
+        # and the pool needs no checkin listener, one event call fewer per page
+        if ping_after is not None and now - info.get(_HANDED_OUT, 0.0) >= ping_after:
+            ping(dbapi_connection)
+        info[_HANDED_OUT] = now
         if not dbapi_connection.autocommit:  # idle: the pool rolled back whatever was open when it came back
             dbapi_connection.autocommit = True
         setattr(dbapi_connection, _LAZY, True)
-
-    def checkin(dbapi_connection, connection_record) -> None:
-        if dbapi_connection is not None:
-            connection_record.info[_ANSWERED] = time.monotonic()
 
     def set_connection_execution_options(connection, options) -> None:
         if "isolation_level" in options:  # SQLAlchemy sets autocommit itself: leave it alone
@@ -255,7 +261,6 @@ def install(engine, ping_after: float | None) -> None:
 
     event.listen(engine, "connect", connect)
     event.listen(engine, "checkout", checkout)
-    event.listen(engine, "checkin", checkin)
     event.listen(engine, "set_connection_execution_options", set_connection_execution_options)
 
 

@@ -385,3 +385,25 @@ def test_reads_number_their_parameters_as_libpq_wants():
     read = Read("SELECT %(a)s::INTEGER, %(b)s, %(a)s::INTEGER, 'x%%' FROM t WHERE c LIKE 'y%%'")
     assert read.sql == "SELECT $1::INTEGER, $2, $1::INTEGER, 'x%' FROM t WHERE c LIKE 'y%'"
     assert read.order == ("a", "b") and read.query("utf-8") == read.sql.encode()
+
+
+def test_the_login_checks_parameters_and_row_are_converted_as_sqlalchemy_does(own_app):
+    """read_row's parameters taken straight from the caller's dict give what construct_params
+    gives (bind conversions included), and a missing one is SQLAlchemy's error."""
+    from datetime import timedelta
+
+    from sqlalchemy import exc as sa_exc
+
+    from app import clock
+    from app.accounts.services import _SESSION_USER
+    from app.db import _DriverStatement
+    from app.extensions import db
+
+    with own_app.app_context():
+        driver = _DriverStatement(_SESSION_USER, db.engine.dialect)
+        general = _DriverStatement(_SESSION_USER, db.engine.dialect)
+        general.given = None
+        params = {"key_hash": "x" * 64, "user_id": 3, "not_before": clock.now() - timedelta(days=1)}
+        assert driver.given is not None and driver.parameters(params) == general.parameters(params)
+        with pytest.raises(sa_exc.InvalidRequestError, match="user_id"):
+            driver.parameters({"key_hash": "x", "not_before": clock.now()})
