@@ -123,9 +123,11 @@ def read_row(statement, params: dict) -> dict | None:
     engine are told (with no SQLAlchemy connection, and no after_cursor_execute follows), so the
     tests' and benchmarks' statement counts stay true; a tracing tool that needs the connection
     must skip these. `statement` must be built once (module level): its compiled form is kept by id.
-    On psycopg the pool hands the connection out in autocommit (app.postgres): one round trip. A
-    pooled connection the server has ended since it last answered (app.postgres pings only after
-    idleness) is replaced, with the pool's other connections, and the read is tried once more."""
+    On psycopg the pool hands the connection out in autocommit (app.postgres): one round trip,
+    a statement prepared per connection and run straight through libpq (app.postgres.read_first;
+    listeners then get no cursor either). A pooled connection the server has ended since it was
+    last handed out (app.postgres pings only after idleness) is replaced, with the pool's other
+    connections, and the read is tried once more."""
     session = db.session()
     session.flush()  # nothing to do unless changes are pending
     bind = session.get_bind()

@@ -48,8 +48,8 @@ from sqlalchemy import exc as sa_exc
 
 _LAZY = "_scc_begin_on_write"  # attribute on a psycopg connection: in autocommit until the first write
 _SPARE = "_scc_spare_transformers"  # attribute on a psycopg connection: Transformers of its closed cursors
-_SPARE_KEPT = 4
-_READS = "_scc_reads"  # attribute on a psycopg connection: (Transformer, names of the Reads it prepared)  # more than SQLAlchemy ever has open at once on one connection
+_SPARE_KEPT = 4  # more than SQLAlchemy ever has open at once on one connection
+_READS = "_scc_reads"  # attribute on a psycopg connection: (Transformer, names of the Reads it prepared)
 _HANDED_OUT = "scc_handed_out"  # connection record info: time.monotonic() when it was last handed out (or made)
 _TUPLES = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.SINGLE_TUPLE, pq.ExecStatus.TUPLES_CHUNK)
 _READ = re.compile(r"\s*(?:SELECT|SHOW)\b", re.IGNORECASE)
