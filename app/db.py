@@ -73,18 +73,40 @@ class _DriverStatement:
         self.compiled = compiled
         self.order = compiled.positiontup if compiled.positional else None
         self.binds = {name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()}
+        # every parameter given by the caller (no defaults, no lists): read from `params` directly,
+        # without construct_params' general walk
+        self.given = None
+        if all(bind.required and not bind.expanding and bind.callable is None for bind in compiled.binds.values()):
+            self.given = [(compiled.escaped_bind_names.get(name, name), bind.key, self.binds[name]) for name, bind in compiled.binds.items()]
         self.columns = [(column.key, column.type.dialect_impl(dialect).result_processor(dialect, None))
                         for column in statement.selected_columns]
+        self.keys = [key for key, _ in self.columns]
+        self.processed = [(key, process) for key, process in self.columns if process is not None]
+        self.libpq = None  # on psycopg: the same SQL for app.postgres.read_first
+        if dialect.driver == "psycopg" and not compiled.positional:
+            from app import postgres
+
+            self.libpq = postgres.Read(self.sql)
 
     def parameters(self, params: dict):
-        values = self.compiled.construct_params(params)
-        for name, process in self.binds.items():
-            if process is not None:
-                values[name] = process(values[name])
+        values = None
+        if self.given is not None:
+            try:
+                values = {name: params[key] if process is None else process(params[key]) for name, key, process in self.given}
+            except KeyError:  # construct_params says which one is missing
+                pass
+        if values is None:
+            values = self.compiled.construct_params(params)
+            for name, process in self.binds.items():
+                if process is not None:
+                    values[name] = process(values[name])
         return [values[name] for name in self.order] if self.order is not None else values
 
     def row(self, values) -> dict:
-        return {key: process(value) if process is not None else value for (key, process), value in zip(self.columns, values)}
+        row = dict(zip(self.keys, values))
+        for key, process in self.processed:
+            row[key] = process(row[key])
+        return row
 
 
 _DRIVER_STATEMENTS: dict[tuple[int, str, str], _DriverStatement] = {}  # (statement, dialect, driver) → compiled
@@ -103,12 +125,13 @@ def read_row(statement, params: dict) -> dict | None:
     engine are told (with no SQLAlchemy connection, and no after_cursor_execute follows), so the
     tests' and benchmarks' statement counts stay true; a tracing tool that needs the connection
     must skip these. `statement` must be built once (module level): its compiled form is kept by id.
-    On psycopg the pool hands the connection out in autocommit (app.postgres): one round trip. A
-    pooled connection the server has ended since it last answered (app.postgres pings only after
-    idleness) is replaced, with the pool's other connections, and the read is tried once more."""
+    On psycopg the pool hands the connection out in autocommit (app.postgres): one round trip,
+    a statement prepared per connection and run straight through libpq (app.postgres.read_first;
+    listeners then get no cursor either). A pooled connection the server has ended since it was
+    last handed out (app.postgres pings only after idleness) is replaced, with the pool's other
+    connections, and the read is tried once more."""
     session = db.session()
-    if session.new or session.deleted or session.dirty:
-        session.flush()
+    session.flush()  # nothing to do unless changes are pending
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     key = (id(statement), engine.dialect.name, engine.dialect.driver)  # the statement is kept alive by its entry
@@ -133,6 +156,15 @@ def read_row(statement, params: dict) -> dict | None:
 
 
 def _read_first(engine, bound, dbapi_connection, driver: _DriverStatement, parameters) -> dict | None:
+    if driver.libpq is not None and bound is None:
+        from app import postgres
+
+        connection = dbapi_connection.driver_connection
+        if postgres.reads_directly(connection):
+            if engine.dispatch.before_cursor_execute:  # no cursor here
+                engine.dispatch.before_cursor_execute(None, None, driver.sql, parameters, None, False)
+            values = postgres.read_first(connection, driver.libpq, parameters)
+            return None if values is None else driver.row(values)
     cursor = dbapi_connection.cursor()
     if engine.dispatch.before_cursor_execute:
         engine.dispatch.before_cursor_execute(bound, cursor, driver.sql, parameters, None, False)
@@ -206,15 +238,26 @@ def attach_row(model, row: dict):
     read_row), in the session as if the ORM had loaded it — or the one the session already holds
     for that primary key, as an ORM query would return."""
     session = db.session()
-    mapper = sa_inspect(model)
-    existing = session.identity_map.get(mapper.identity_key_from_primary_key([row[c.key] for c in mapper.primary_key]))
+    shape = _ROW_SHAPES.get(model)
+    if shape is None:
+        mapper = sa_inspect(model)
+        shape = _ROW_SHAPES[model] = (mapper, [c.key for c in mapper.primary_key],
+                                      [(prop.key, prop.columns[0].key) for prop in mapper.column_attrs])
+    mapper, primary_key, attributes = shape
+    existing = session.identity_map.get(mapper.identity_key_from_primary_key([row[key] for key in primary_key]))
     if existing is not None:
         return existing
     instance = mapper.class_manager.new_instance()
-    instance_state(instance).dict.update({prop.key: row[prop.columns[0].key] for prop in mapper.column_attrs})
+    state = instance_state(instance)
+    state.dict.update({attribute: row[column] for attribute, column in attributes})
     make_transient_to_detached(instance)
-    session.add(instance)
+    # what session.add() does for a detached object, without its save-update cascade: an object
+    # made here has no related objects loaded, so the cascade would find nothing to add
+    session._update_impl(state)
     return instance
+
+
+_ROW_SHAPES: dict[type, tuple] = {}  # model → (mapper, primary key column keys, (attribute, column key) pairs)
 
 
 def begin_writes() -> None:

@@ -223,6 +223,9 @@ def test_prepared_statements_can_be_switched_off_for_a_pooler(own_app):
     postgres_only(own_app)
     from app.extensions import db
 
+    client = signed_in(own_app)
+    for _ in range(3):  # the login check's read too
+        assert client.get("/profil").status_code == 200
     with own_app.app_context():
         with db.engine.connect() as connection:
             assert connection.connection.driver_connection.prepare_threshold is None
@@ -240,3 +243,167 @@ def test_statements_are_prepared_by_default(own_app):
             for _ in range(8):
                 connection.execute(text("SELECT 1"))
             assert connection.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one() >= 1
+
+
+def test_closed_cursors_hand_their_adapters_on_within_a_connection(own_app):
+    """A cursor of the pool takes over the Transformer (psycopg's dumpers and loaders) of a closed
+    cursor of the same connection; the values stay those plain psycopg gives, a cursor still open
+    keeps its own, and COPY's Transformer (row dumpers of its own) is never handed on."""
+    postgres_only(own_app)
+    from app import postgres
+    from app.extensions import db
+
+    queries = [("SELECT %s::int AS n, %s::text AS t, now() AS at, true AS b, NULL::numeric AS x", (7, "ä")),
+               ("SELECT 1.5::numeric(4, 2) AS n, '2026-12-07'::date AS d, %s::bigint AS big", (2**40,)),
+               ("SELECT id, email, created_at, active FROM users WHERE email = %s", ("lea@example.net",))]
+    with own_app.app_context(), db.engine.connect() as sa_connection, outside_the_pool(own_app) as plain:
+        connection = sa_connection.connection.driver_connection
+        first = connection.cursor()
+        first.execute(*queries[0])
+        transformer = first._tx
+        first.close()
+        assert getattr(connection, postgres._SPARE) == [transformer]
+        for query, params in queries * 2:
+            cursor = connection.cursor()
+            cursor.execute(query, params)
+            assert cursor._tx is transformer
+            got, expected = cursor.fetchall(), plain.execute(query, params).fetchall()
+            assert [tuple(map(type, row)) for row in got] == [tuple(map(type, row)) for row in expected]
+            if "now()" not in query:
+                assert got == expected
+            cursor.close()
+        one, other = connection.cursor(), connection.cursor()
+        one.execute(*queries[0])
+        other.execute(*queries[1])  # while `one` is open: a Transformer of its own
+        assert one._tx is transformer and other._tx is not transformer
+        assert one.fetchone()[1] == "ä" and other.fetchone()[2] == 2**40
+        one.close(), other.close()
+        assert len(getattr(connection, postgres._SPARE)) == 2
+        copying = connection.cursor()
+        with copying.copy("COPY (SELECT 1) TO STDOUT") as copy:
+            assert list(copy.rows()) == [("1",)]
+        copy_transformer = copying._tx
+        copying.close()
+        assert copy_transformer not in getattr(connection, postgres._SPARE)
+        sa_connection.rollback()
+
+
+def test_the_login_check_reads_straight_through_libpq(own_app):
+    """On PostgreSQL the login check's read runs as a statement prepared under a name of its own,
+    straight through libpq, and gives the values the ORM's path gives (types included)."""
+    postgres_only(own_app)
+    from datetime import timedelta
+
+    from app import clock
+    from app.accounts.models import Role, User
+    from app.accounts.services import _SESSION_USER, _token_hash, start_session
+    from app.db import read_row
+    from app.extensions import db
+
+    with own_app.app_context():
+        user = db.session.scalar(db.select(User).where(User.email == "lea@example.net"))
+        key = start_session(user)
+        db.session.commit()
+        params = {"key_hash": _token_hash(key), "user_id": user.id, "not_before": clock.now() - timedelta(days=1)}
+        db.session.remove()
+        checked_in = given_back_connections(own_app)
+        row = read_row(_SESSION_USER, params)
+        with db.engine.connect() as connection:
+            expected = dict(connection.execute(_SESSION_USER, params).mappings().one())
+        assert row == expected and {k: type(v) for k, v in row.items()} == {k: type(v) for k, v in expected.items()}
+        assert row["role"] is Role.LEARNER and row["locale"] is None and row["created_at"].utcoffset() == timedelta(0)
+        assert read_row(_SESSION_USER, {**params, "key_hash": _token_hash("another key")}) is None
+        assert checked_in[0].execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE '\\_scc\\_read\\_%'").fetchone()[0] == 1
+        db.session.remove()
+
+
+def given_back_connections(app) -> list[psycopg.Connection]:
+    """The psycopg connections as they come back to the pool, latest first."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    seen: list[psycopg.Connection] = []
+    event.listen(db.engine, "checkin", lambda dbapi_connection, record: seen.insert(0, dbapi_connection))
+    return seen
+
+
+def test_the_login_check_prepares_its_read_again_after_deallocate_all(own_app):
+    """psycopg sends DEALLOCATE ALL after a ROLLBACK once it has prepared statements of its own (and
+    a pooler may send DISCARD ALL): the login check's statement is gone with them, and the next
+    signed-in page prepares it again."""
+    postgres_only(own_app)
+    from app.extensions import db
+
+    client = signed_in(own_app)
+    assert client.get("/impressum").status_code == 200
+    [backend] = pooled_backends(own_app)  # one connection: the login check's and the page's in turn
+    prepared = "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE '\\_scc\\_read\\_%'"
+    with own_app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.execute(text(prepared)).scalar_one() == 1
+            for _ in range(6):  # psycopg prepares it at the fifth use
+                connection.execute(text("SELECT count(*) FROM users"))
+            connection.execute(text("UPDATE users SET name = name"))  # begins the transaction
+            connection.rollback()  # and psycopg sends DEALLOCATE ALL
+            assert connection.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one() == 0
+    for _ in range(2):
+        assert client.get("/profil").status_code == 200  # signed in, not sent to the login page
+    assert pooled_backends(own_app) == [backend]
+    with own_app.app_context(), db.engine.connect() as connection:
+        assert connection.execute(text(prepared)).scalar_one() == 1
+
+
+@pytest.mark.parametrize("own_app", [{"DATABASE_PING_AFTER_IDLE_SECONDS": 3600.0}], indirect=True)
+def test_the_login_check_retries_once_on_a_connection_the_server_ended(own_app):
+    """No ping (the connection answered within the idle time): the login check's libpq read meets
+    the connection the server ended, the connection is replaced, and the read runs again on a
+    new one — the signed-in page answers, signed in."""
+    postgres_only(own_app)
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    client = signed_in(own_app)
+    assert client.get("/impressum").status_code == 200
+    before = pooled_backends(own_app)
+    invalidated = []
+    with own_app.app_context():
+        event.listen(db.engine.pool, "invalidate", lambda dbapi_connection, record, error: invalidated.append(error))
+    with outside_the_pool(own_app) as killer:
+        for pid in before:
+            killer.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    response = client.get("/profil")
+    assert response.status_code == 200, response.status_code  # signed in: no redirect to the login page
+    assert invalidated and isinstance(invalidated[0], psycopg.OperationalError)
+    assert not set(pooled_backends(own_app)) & set(before)
+
+
+def test_reads_number_their_parameters_as_libpq_wants():
+    from app.postgres import Read
+
+    read = Read("SELECT %(a)s::INTEGER, %(b)s, %(a)s::INTEGER, 'x%%' FROM t WHERE c LIKE 'y%%'")
+    assert read.sql == "SELECT $1::INTEGER, $2, $1::INTEGER, 'x%' FROM t WHERE c LIKE 'y%'"
+    assert read.order == ("a", "b") and read.query("utf-8") == read.sql.encode()
+
+
+def test_the_login_checks_parameters_and_row_are_converted_as_sqlalchemy_does(own_app):
+    """read_row's parameters taken straight from the caller's dict give what construct_params
+    gives (bind conversions included), and a missing one is SQLAlchemy's error."""
+    from datetime import timedelta
+
+    from sqlalchemy import exc as sa_exc
+
+    from app import clock
+    from app.accounts.services import _SESSION_USER
+    from app.db import _DriverStatement
+    from app.extensions import db
+
+    with own_app.app_context():
+        driver = _DriverStatement(_SESSION_USER, db.engine.dialect)
+        general = _DriverStatement(_SESSION_USER, db.engine.dialect)
+        general.given = None
+        params = {"key_hash": "x" * 64, "user_id": 3, "not_before": clock.now() - timedelta(days=1)}
+        assert driver.given is not None and driver.parameters(params) == general.parameters(params)
+        with pytest.raises(sa_exc.InvalidRequestError, match="user_id"):
+            driver.parameters({"key_hash": "x", "not_before": clock.now()})
