@@ -5,9 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sqlalchemy import event
-
 from app.catalogue.services import import_path
+from tests.statements import statements_sent
 
 SOURCE = Path(__file__).parents[1] / "data" / "courses" / "kurz-kurs"
 CHARTA = "/kurse/kurz-kurs/01-grundlagen/die-charta"
@@ -37,18 +36,10 @@ def reimport(app, db, folder: Path):
 
 
 def statements_of(db, browser, url: str) -> list[str]:
-    sent: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    def view():
         assert browser.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return sent
+
+    return statements_sent(db.engine, view)
 
 
 def test_a_reimported_course_shows_on_the_next_lesson_page(app, db, browser, make, tmp_path):

@@ -3,12 +3,13 @@ the course's rules, its modules' lessons, quizzes and assignments and the enrolm
 and what marking a lesson done costs."""
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.catalogue.models import Lesson, Module, Quiz
 from app.cohorts.models import Enrolment  # noqa: F401  (app.cohorts before app.progress.services, which it imports)
 from app.progress.models import ItemType
 from app.progress.services import required_and_done, required_items
+from tests.statements import statements_sent
 
 LESSON = "/kurse/kurz-kurs/01-grundlagen/was-ist-eine-smart-city"
 
@@ -30,18 +31,7 @@ def by_the_orm(course, rules: dict) -> dict[int, set]:
 
 
 def counted(db, run) -> list[str]:
-    sent: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return sent
+    return statements_sent(db.engine, run)
 
 
 def test_required_items_follow_the_course_rules_in_one_statement(db, make):
