@@ -148,13 +148,20 @@ def _pattern(kind: str, fmt: str):
     return pattern, tzinfo
 
 
-def datetime_filter(value, fmt: str = "medium") -> str:
-    if not value:
-        return ""
-    pattern, tzinfo = _pattern("datetime", fmt)
+def _datetime_text(value, fmt: str, pattern, tzinfo) -> str:
     if pattern is None or not isinstance(value, datetime):
         return format_datetime(value, fmt)
     return pattern.instant(value, tzinfo)
+
+
+def _date_text(value, fmt: str, pattern, tzinfo) -> str:
+    if pattern is None:
+        return format_date(value, fmt)
+    return pattern.instant(value, tzinfo) if isinstance(value, datetime) else pattern(value)
+
+
+def datetime_filter(value, fmt: str = "medium") -> str:
+    return _datetime_text(value, fmt, *_pattern("datetime", fmt)) if value else ""
 
 
 def datetime_formatter(fmt: str = "medium"):
@@ -165,11 +172,7 @@ def datetime_formatter(fmt: str = "medium"):
     pattern, tzinfo = _pattern("datetime", fmt)
 
     def format_value(value) -> str:
-        if not value:
-            return ""
-        if pattern is None or not isinstance(value, datetime):
-            return format_datetime(value, fmt)
-        return pattern.instant(value, tzinfo)
+        return _datetime_text(value, fmt, pattern, tzinfo) if value else ""
 
     return format_value
 
@@ -179,22 +182,13 @@ def date_formatter(fmt: str = "medium"):
     pattern, tzinfo = _pattern("date", fmt)
 
     def format_value(value) -> str:
-        if not value:
-            return ""
-        if pattern is None:
-            return format_date(value, fmt)
-        return pattern.instant(value, tzinfo) if isinstance(value, datetime) else pattern(value)
+        return _date_text(value, fmt, pattern, tzinfo) if value else ""
 
     return format_value
 
 
 def date_filter(value, fmt: str = "medium") -> str:
-    if not value:
-        return ""
-    pattern, tzinfo = _pattern("date", fmt)
-    if pattern is None:
-        return format_date(value, fmt)
-    return pattern.instant(value, tzinfo) if isinstance(value, datetime) else pattern(value)
+    return _date_text(value, fmt, *_pattern("date", fmt)) if value else ""
 
 
 _MAX_DECIMALS = 4096  # formatted numbers remembered; start over rather than grow
