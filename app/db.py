@@ -178,12 +178,18 @@ def init_database(app) -> None:
     """`db.init_app`, and on psycopg the connection policy of app.postgres: reads in autocommit, a
     transaction from the first write, a ping only after idleness (in place of `pool_pre_ping`, the
     default in Config, which guards against connections the server dropped: a restart, a failover,
-    an idle timeout) and lazily built result descriptions. Other drivers keep SQLAlchemy's pre-ping."""
+    an idle timeout) and lazily built result descriptions. SQLite has no server to drop a
+    connection, and a file replaced under an open connection answers a ping all the same: no
+    pre-ping (it was a `SELECT 1` at each of a page's checkouts, twice per signed-in page). Other
+    drivers keep SQLAlchemy's pre-ping."""
     from sqlalchemy.engine import make_url
 
     options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
-    psycopg = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_driver_name() == "psycopg"
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    psycopg = url.get_driver_name() == "psycopg"
     ping = options.get("pool_pre_ping")
+    if url.get_backend_name() == "sqlite" and ping:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
     if psycopg:
         # a connection given back in autocommit has no transaction to roll back (app.postgres: the
         # page views): the pool's reset skips psycopg's rollback() call

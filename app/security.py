@@ -7,7 +7,7 @@ from functools import wraps
 
 from flask import abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import TimestampSigner
+from itsdangerous import BadSignature, TimestampSigner
 from flask_login import current_user
 
 from app.accounts.models import Role, User
@@ -109,6 +109,9 @@ CSP = (
 )
 
 
+_PLAIN = frozenset((str, int, float, bool, type(None)))  # values a cached session may share
+
+
 class _KeyCachingSigner(TimestampSigner):
     """itsdangerous' signer, with the signing key derived from a secret key once per process
     instead of on every signature (an HMAC of the salt under the secret key: reading the session
@@ -131,9 +134,60 @@ class _KeyCachingSigner(TimestampSigner):
 
 class _SessionInterface(SecureCookieSessionInterface):
     """Flask's signed session cookie, with its serializer built once per secret key instead of on
-    every request, and its signing key derived once (the signing itself is the same)."""
+    every request, and its signing key derived once (the signing itself is the same).
+
+    A cookie this process has verified is not verified again: the session is not permanent, so
+    Flask writes the cookie only when the session changes, and a signed-in person sends the same
+    bytes with every page until then. Reading it (base64, HMAC, zlib, tagged JSON) was about a third
+    of a hello world per request (docs/performance.md, "Seventh round"). The cookie's value is the
+    key, so only the exact bytes of a cookie that passed the check hit. An entry holds the
+    serializer that verified it (a new secret key, or a fallback dropped, builds a new one: no
+    hit), the signature's time (the age is checked on every hit, by the signer's clock, as
+    itsdangerous checks it) and the data — only sessions of plain values (text, numbers, None),
+    which each request copies, so that a change in one request never reaches the next. Bounded;
+    cleared when full."""
 
     _cached: tuple | None = None
+    _MAX_OPENED = 2048
+
+    def __init__(self) -> None:
+        self._opened: dict[str, tuple] = {}  # cookie → (serializer, signed at, data)
+
+    def open_session(self, app, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        opened = self._opened.get(value)
+        if opened is not None and opened[0] is serializer:
+            age = self._cached[2].get_timestamp() - opened[1]  # the signer's clock, as when it verifies
+            return self.session_class(opened[2] if 0 <= age <= max_age else ())
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if isinstance(data, dict) and all(type(item) in _PLAIN for item in data.values()):
+            if len(self._opened) >= self._MAX_OPENED:
+                self._opened.clear()
+            self._opened[value] = (serializer, int(signed_at.timestamp()), dict(data))
+        return self.session_class(data)
+
+    def save_session(self, app, session, response) -> None:
+        # Flask's, except on the requests that write no cookie (the session is unchanged since its
+        # cookie was written: most pages), which only need "Vary: Cookie" — set straight on the
+        # headers when there is no Vary yet, instead of parsing the header into a set and back
+        # (Response.vary) and reading the seven cookie settings first.
+        if session and not self.should_set_cookie(app, session):
+            if session.accessed:
+                if "Vary" in response.headers:
+                    response.vary.add("Cookie")
+                else:
+                    response.headers["Vary"] = "Cookie"
+            return
+        super().save_session(app, session, response)
 
     def get_signing_serializer(self, app):
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
@@ -142,7 +196,7 @@ class _SessionInterface(SecureCookieSessionInterface):
             serializer = super().get_signing_serializer(app)
             if serializer is not None:
                 serializer.signer = _KeyCachingSigner
-            cached = self._cached = (keys, serializer)
+            cached = self._cached = (keys, serializer, serializer.make_signer() if serializer is not None else None)
         return cached[1]
 
 

@@ -407,3 +407,24 @@ def test_the_login_checks_parameters_and_row_are_converted_as_sqlalchemy_does(ow
         assert driver.given is not None and driver.parameters(params) == general.parameters(params)
         with pytest.raises(sa_exc.InvalidRequestError, match="user_id"):
             driver.parameters({"key_hash": "x", "not_before": clock.now()})
+
+
+def test_sqlite_hands_out_its_connections_without_a_ping(own_app):
+    """SQLite has no server that could drop a connection: no `SELECT 1` at each checkout."""
+    from app.extensions import db
+
+    with own_app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's pool")
+        sent: list[str] = []
+        first = db.engine.raw_connection()
+        driver = first.driver_connection
+        driver.set_trace_callback(sent.append)
+        first.close()
+        for _ in range(2):
+            again = db.engine.raw_connection()
+            assert again.driver_connection is driver  # the same one, back from the pool
+            again.close()
+        driver.set_trace_callback(None)
+    assert not [statement for statement in sent if statement.lstrip().upper().startswith("SELECT")], sent
+    assert own_app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False

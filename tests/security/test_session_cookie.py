@@ -57,3 +57,79 @@ def test_a_changed_secret_key_on_the_same_app_signs_and_reads_anew(app):
     new_cookie = _cookie(rotated)
     assert _read(rotated, new_cookie) == "kept" and _read(_app("old-secret"), new_cookie) == "none"
     assert rotated.session_interface.get_signing_serializer(rotated).signer is _KeyCachingSigner
+
+
+def test_a_verified_cookie_is_not_verified_again(app, monkeypatch):
+    reader = _app("the-secret")
+    cookie = _cookie(reader)
+    serializer = reader.session_interface.get_signing_serializer(reader)
+    verified = []
+    loads = serializer.loads
+    monkeypatch.setattr(serializer, "loads", lambda *args, **kwargs: verified.append(1) or loads(*args, **kwargs))
+    assert [_read(reader, cookie) for _ in range(3)] == ["kept"] * 3
+    assert len(verified) == 1
+    assert _read(reader, cookie[:-2] + ("AA" if cookie[-2:] != "AA" else "BB")) == "none"  # not the same bytes: verified, refused
+
+
+def test_a_kept_cookie_expires_when_a_verified_one_would(app, monkeypatch):
+    import time
+    from datetime import timedelta
+
+    reader = _app("the-secret")
+    reader.permanent_session_lifetime = timedelta(minutes=10)
+    cookie = _cookie(reader)
+    assert _read(reader, cookie) == "kept"  # kept from here on
+    now = time.time()
+    for offset, expected in ((9 * 60, "kept"), (11 * 60, "none"), (-60, "none")):  # a cookie from the future: refused too
+        monkeypatch.setattr(time, "time", lambda: now + offset)
+        fresh = _app("the-secret")  # nothing kept: itsdangerous decides
+        fresh.permanent_session_lifetime = reader.permanent_session_lifetime
+        assert (_read(reader, cookie), _read(fresh, cookie)) == (expected, expected), offset
+
+
+def test_what_a_request_does_to_its_session_never_reaches_the_next_read_of_the_cookie(app):
+    reader = _app("the-secret")
+
+    @reader.get("/change")
+    def change():
+        session["value"] = "changed"
+        return session["value"]
+
+    @reader.get("/list")
+    def make_list():
+        session["items"] = ["a"]
+        return "list"
+
+    @reader.get("/append")
+    def append():
+        session["items"].append("b")  # in place: Flask writes no cookie for it
+        return ",".join(session["items"])
+
+    cookie = _cookie(reader)
+    client = reader.test_client()
+    client.set_cookie("session", cookie)
+    assert client.get("/change").get_data(as_text=True) == "changed"
+    assert _read(reader, cookie) == "kept"  # the old cookie still says what it said
+
+    client = reader.test_client()
+    client.get("/list")
+    listed = client.get_cookie("session").value
+    for _ in range(2):
+        appender = reader.test_client()
+        appender.set_cookie("session", listed)
+        assert appender.get("/append").get_data(as_text=True) == "a,b"
+
+
+def test_a_page_that_writes_no_cookie_still_says_it_varies_with_the_cookie(app):
+    reader = _app("the-secret")
+
+    @reader.get("/by-language")
+    def by_language():
+        return session.get("value", "none"), {"Vary": "Accept-Language"}
+
+    client = reader.test_client()
+    client.get("/set")
+    page = client.get("/get")
+    assert page.headers.getlist("Vary") == ["Cookie"] and "Set-Cookie" not in page.headers
+    assert client.get("/by-language").headers.getlist("Vary") == ["Accept-Language, Cookie"]
+    assert client.get("/set").headers.getlist("Vary") == ["Cookie"] and "Set-Cookie" in client.get("/set").headers
