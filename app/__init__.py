@@ -139,9 +139,11 @@ def _sqlite_begin(connection) -> None:
     transaction begins. A deferred transaction that reads and then writes cannot wait for a
     concurrent writer in WAL mode (SQLITE_BUSY at once, busy_timeout does not help); an
     IMMEDIATE one waits up to busy_timeout for its turn. Page views (GET) stay deferred, so
-    readers never block each other — unless the view declared that it writes (app.db.begin_writes)."""
+    readers never block each other — unless the view declared that it writes (app.db.begin_writes);
+    so does a request that reads before it writes (app.db.read_before_writing) until it begins."""
     if connection.dialect.name == "sqlite":
         from flask import g, has_request_context, request
 
-        reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS") and not g.get("begin_writes")
+        reading = (has_request_context() and (request.method in ("GET", "HEAD", "OPTIONS") or g.get("read_before_writing"))
+                   and not g.get("begin_writes"))
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -280,6 +280,18 @@ def begin_writes() -> None:
         db.session.rollback()
 
 
+def read_before_writing() -> None:
+    """For a request that may write (a POST) but first does slow work that writes nothing to the
+    database — storing uploaded files: on SQLite its first transaction begins deferred, as a page
+    view's does, so it holds no write lock while it reads and works; `begin_writes()` then ends
+    that read transaction before the first write. Call it before the request's first statement.
+    Other databases need nothing (PostgreSQL reads in autocommit and begins the transaction with
+    the first write, app.postgres)."""
+    from flask import g
+
+    g.read_before_writing = True
+
+
 def add_unless_duplicate(row) -> bool:
     """Adds `row` in a savepoint; False when a unique constraint refuses it because the same row
     was written a moment ago (double click, a second tab, a concurrent request). The outer

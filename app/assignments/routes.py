@@ -22,7 +22,7 @@ from app.i18n import locale_name
 from app.catalogue.markdown import render_user_markdown
 from app.catalogue.models import Assignment
 from app.cohorts.models import Cohort
-from app.db import begin_writes
+from app.db import begin_writes, read_before_writing
 from app.errors import DomainError
 from app.exports.routes import offer
 from app.extensions import db
@@ -76,6 +76,8 @@ _SUBMISSION = select(Submission).where(Submission.enrolment_id == bindparam("enr
 @bp.route("/kurse/<course_slug>/<module_slug>/aufgaben/<assignment_slug>", methods=["GET", "POST"])
 @login_required
 def assignment(course_slug: str, module_slug: str, assignment_slug: str):
+    if request.method == "POST":
+        read_before_writing()  # the uploads are stored first: see below
     course, module, assignment, enrolment = _assignment_context(course_slug, module_slug, assignment_slug)
     locked = locked_reason(module, enrolment.done.get("module", set()), course) if enrolment else []
     closed_until = _module_closed_until(enrolment, module)
@@ -93,12 +95,24 @@ def assignment(course_slug: str, module_slug: str, assignment_slug: str):
             if form.csrf_token.errors:
                 abort(400)
             return _render_assignment(course, module, assignment, enrolment, submission, locked, form, closed_until), 422
+        if submission is not None and not submission.editable:
+            flash(_("Diese Abgabe ist bereits abgegeben und kann nicht mehr geändert werden."), "error")
+            return redirect(page_url)
+        # The files go to the store before the request writes to the database: until begin_writes()
+        # it has only read (on SQLite in a deferred transaction, see read_before_writing), so no
+        # one waits for a write lock while up to 10 × 100 MB are stored.
+        store = get_store()
+        stored, rejected = _store_uploads(assignment, store, len(submission.draft_files) if submission is not None else 0)
+        begin_writes()
+        db.session.expire_all()  # what is decided on below is read again (SQLite's rollback has done so already)
         submission = services.get_or_create_submission(enrolment, assignment)
-        if not submission.editable:
+        if not submission.editable:  # handed in from another tab meanwhile
+            services.discard_stored(store, stored)
             flash(_("Diese Abgabe ist bereits abgegeben und kann nicht mehr geändert werden."), "error")
             return redirect(page_url)
         services.save_draft(submission, form.text.data or "")
-        rejected = _store_uploads(submission)
+        for upload in stored:
+            services.add_stored_file(submission, upload)
         remove = request.form.get("remove_file", "")
         if remove.isdigit():
             services.remove_draft_file(submission, int(remove))
@@ -125,17 +139,22 @@ def assignment(course_slug: str, module_slug: str, assignment_slug: str):
     return _render_assignment(course, module, assignment, enrolment, submission, locked, form, closed_until)
 
 
-def _store_uploads(submission: Submission) -> list[str]:
-    rejected = []
-    store = get_store()
+def _store_uploads(assignment, store, files_on_draft: int) -> tuple[list[services.StoredUpload], list[str]]:
+    """The request's files checked and in the store (no database write), and the reasons for
+    those refused. The checks read the assignment's settings from the database, as the draft's
+    own assignment (the outline's copy is the course version's)."""
+    stored, rejected = [], []
+    settings = None
     for upload in request.files.getlist("files"):
         if not upload or not upload.filename:
             continue
+        settings = settings or db.session.get(Assignment, assignment.id)
         try:
-            services.add_draft_file(submission, services.Upload(upload.filename, upload.stream), store)
+            stored.append(services.store_upload(settings, services.Upload(upload.filename, upload.stream), store,
+                                                files_on_draft + len(stored)))
         except services.UploadRejected as exc:
             rejected.append(exc.message)
-    return rejected
+    return stored, rejected
 
 
 def _module_closed_until(enrolment, module):

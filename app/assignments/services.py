@@ -22,7 +22,7 @@ from app.assignments import archives, filetypes, rules
 from app.assignments.models import (
     EDITABLE, Decision, Grading, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion,
 )
-from app.files import FileStore, FileTooLarge, StorageUnavailable
+from app.files import FileStore, FileTooLarge, StorageUnavailable, StoredFile
 from app.catalogue.models import Assignment
 from app.cohorts.models import Cohort, Enrolment
 from app.db import add_unless_duplicate
@@ -211,10 +211,28 @@ def add_draft_file(submission: Submission, upload: Upload, store: FileStore, now
     """Checks the file by its content, writes it to the store (atomically), then adds the row —
     so the row, once committed, always points at a complete file."""
     _require_editable(submission)
-    assignment = submission.assignment
+    return add_stored_file(submission, store_upload(submission.assignment, upload, store, len(submission.draft_files)), now)
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    """An uploaded file that passed the checks and is in the store, its row not yet written."""
+
+    stored: StoredFile
+    filename: str
+    kind: str
+
+
+def store_upload(assignment: Assignment, upload: Upload, store: FileStore, files_on_draft: int) -> StoredUpload:
+    """The first half of adding a file to a draft, which writes nothing to the database: checks
+    the file by its content and writes it to the store. A request that stores its uploads before
+    it begins writing holds no write lock (SQLite) or row lock while up to 10 × 100 MB go to the
+    store. UploadRejected says why a file was refused. If the row is never written (the draft was
+    handed in meanwhile), `discard_stored` removes the file; what a crash leaves, the clean-up
+    command removes (`remove_orphaned_files`)."""
     if not accepts_files(assignment):
         raise UploadRejected(_("Bei dieser Aufgabe werden keine Dateien abgegeben."))
-    if len(submission.draft_files) >= MAX_FILES:
+    if files_on_draft >= MAX_FILES:
         raise UploadRejected(_("Höchstens %(n)d Dateien je Abgabe.", n=MAX_FILES))
     kind = check_upload(assignment, upload)
     try:
@@ -229,14 +247,30 @@ def add_draft_file(submission: Submission, upload: Upload, store: FileStore, now
     except OSError:
         current_app.logger.exception("could not store an uploaded file")
         raise UploadRejected(_("„%(name)s“ konnte nicht gespeichert werden. Bitte versuchen Sie es noch einmal.", name=upload.filename))
+    return StoredUpload(stored=stored, filename=upload.filename, kind=kind)
+
+
+def add_stored_file(submission: Submission, upload: StoredUpload, now: datetime | None = None) -> SubmissionFile:
+    """The second half: the draft's row for a file `store_upload` stored."""
+    _require_editable(submission)
+    stored = upload.stored
     row = SubmissionFile(
         submission_id=submission.id, version_id=None, storage_key=stored.key, filename=_clean_filename(upload.filename),
-        content_type=filetypes.CONTENT_TYPES[kind], size=stored.size, sha256=stored.sha256, uploaded_at=now or clock.now(),
+        content_type=filetypes.CONTENT_TYPES[upload.kind], size=stored.size, sha256=stored.sha256, uploaded_at=now or clock.now(),
     )
     db.session.add(row)
     db.session.flush()
     db.session.expire(submission, ["draft_files"])
     return row
+
+
+def discard_stored(store: FileStore, uploads: list[StoredUpload]) -> None:
+    """Removes stored uploads whose rows will not be written; a failure leaves them to the clean-up."""
+    for upload in uploads:
+        try:
+            store.delete(upload.stored.key)
+        except OSError:
+            current_app.logger.exception("could not remove a stored upload without a row; the clean-up will")
 
 
 def _clean_filename(name: str) -> str:

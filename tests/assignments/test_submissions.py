@@ -171,7 +171,7 @@ def test_empty_hand_in_is_refused(logged_in, learner, db):
 
 def test_late_hand_in_is_marked_late(logged_in, learner, db, cohort):
     cohort.starts_on = date(2020, 1, 6)  # module 2 opens a week later, due 7 days after that
-    db.session.flush()
+    db.session.commit()  # as another request would have: the upload's request begins its writes afresh
     upload(logged_in, "Spät, aber da", action="submit")
     version = db.session.scalar(select(SubmissionVersion))
     assert version.late and version.due_on == date(2020, 1, 20)
@@ -181,7 +181,7 @@ def test_late_hand_in_is_marked_late(logged_in, learner, db, cohort):
 def test_late_hand_in_is_refused_only_when_the_course_says_so(logged_in, learner, db, cohort, assignment):
     cohort.starts_on = date(2020, 1, 6)
     assignment.settings = {**assignment.settings, "late": "refuse"}
-    db.session.flush()
+    db.session.commit()
     upload(logged_in, "Zu spät", action="submit")
     assert db.session.scalar(select(SubmissionVersion)) is None
     page = logged_in.get(URL).get_data(as_text=True)
