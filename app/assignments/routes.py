@@ -144,13 +144,13 @@ def _store_uploads(assignment, store, files_on_draft: int) -> tuple[list[service
     those refused. The checks read the assignment's settings from the database, as the draft's
     own assignment (the outline's copy is the course version's)."""
     stored, rejected = [], []
-    settings = None
+    row = None
     for upload in request.files.getlist("files"):
         if not upload or not upload.filename:
             continue
-        settings = settings or db.session.get(Assignment, assignment.id)
+        row = row or db.session.get(Assignment, assignment.id)
         try:
-            stored.append(services.store_upload(settings, services.Upload(upload.filename, upload.stream), store,
+            stored.append(services.store_upload(row, services.Upload(upload.filename, upload.stream), store,
                                                 files_on_draft + len(stored)))
         except services.UploadRejected as exc:
             rejected.append(exc.message)
