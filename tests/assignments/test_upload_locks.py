@@ -9,7 +9,6 @@ production: the usual test session holds one transaction (and on SQLite the writ
 whole test."""
 from __future__ import annotations
 
-import io
 import sqlite3
 
 import psycopg
@@ -18,7 +17,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.config import TestConfig
-from tests.assignments.conftest import URL, open_first_module, pdf_bytes
+from tests.assignments.conftest import URL, open_first_module, pdf_bytes, upload
 from tests.conftest import TEST_COURSES, Browser, Factory, worker_id
 from tests.databases import fresh_database
 
@@ -89,14 +88,6 @@ def _probe(app, submission_id: int):
     return probe
 
 
-def _post(browser: Browser, text: str, files=()):
-    browser.get(URL)
-    data = {"text": text, "action": "save"}
-    if files:
-        data["files"] = [(io.BytesIO(content), name) for name, content in files]
-    return browser.post(URL, data, content_type="multipart/form-data")
-
-
 def test_no_lock_is_held_while_the_uploads_are_stored(own_app, monkeypatch):
     from app.assignments.models import Submission, SubmissionFile
     from app.extensions import db
@@ -104,13 +95,13 @@ def test_no_lock_is_held_while_the_uploads_are_stored(own_app, monkeypatch):
 
     browser = Browser(own_app.test_client())
     browser.login("lena@example.net")
-    assert _post(browser, "Erster Entwurf").status_code == 302  # the draft's row exists from here on
+    assert upload(browser, "Erster Entwurf").status_code == 302  # the draft's row exists from here on
     with own_app.app_context():
         submission_id = db.session.scalar(select(Submission.id))
         store = ProbingStore(get_store(), _probe(own_app, submission_id))
     monkeypatch.setattr("app.assignments.routes.get_store", lambda: store)
 
-    response = _post(browser, "Zweiter Entwurf", files=[("bericht.pdf", pdf_bytes()), ("anhang.pdf", pdf_bytes())])
+    response = upload(browser, "Zweiter Entwurf", files=[("bericht.pdf", pdf_bytes()), ("anhang.pdf", pdf_bytes())])
 
     assert response.status_code == 302
     assert store.probes == ["free", "free"]
@@ -130,7 +121,7 @@ def test_files_stored_for_a_draft_handed_in_meanwhile_are_removed(own_app, monke
 
     browser = Browser(own_app.test_client())
     browser.login("lena@example.net")
-    assert _post(browser, "Fertiger Text").status_code == 302
+    assert upload(browser, "Fertiger Text").status_code == 302
     with own_app.app_context():
         real = get_store()
 
@@ -146,7 +137,7 @@ def test_files_stored_for_a_draft_handed_in_meanwhile_are_removed(own_app, monke
 
     store = HandedInMeanwhile(real, None)
     monkeypatch.setattr("app.assignments.routes.get_store", lambda: store)
-    response = _post(browser, "Noch eine Änderung", files=[("bericht.pdf", pdf_bytes())])
+    response = upload(browser, "Noch eine Änderung", files=[("bericht.pdf", pdf_bytes())])
 
     assert response.status_code == 302
     assert "bereits abgegeben" in browser.get(URL).get_data(as_text=True)
