@@ -59,7 +59,9 @@ def reflow_problems(page) -> list[str]:
 
 def check_page(page, vnu_url: str | None) -> None:
     """Fails the test with every axe violation and every HTML error of the page as it is now, and
-    at phone width with content that does not reflow."""
+    at phone width with content that does not reflow. A click that navigates returns once the new
+    document is committed, possibly before it is parsed: the check waits for its load event."""
+    page.wait_for_load_state("load")
     validation = _pool.submit(html_errors, vnu_url, page.content()) if vnu_url else None  # runs while axe does
     problems = [f"axe {v}" for v in axe_violations(page)]
     problems += [f"reflow {p}" for p in reflow_problems(page)]
