@@ -196,6 +196,10 @@ class Config:
     # PostgreSQL (psycopg): statements are prepared on the server after their fifth use; off for a
     # connection pooler that cannot pass prepared statements through (docs/deployment.md)
     DATABASE_PREPARED_STATEMENTS = _bool("DATABASE_PREPARED_STATEMENTS", True)
+    # PostgreSQL (psycopg): the login check's answers are kept per process until the database
+    # notifies a change (app.accounts.login_cache); a change reaches every process within this many
+    # seconds at worst (typically within a millisecond). 0: every signed-in request asks the database.
+    LOGIN_CACHE_MAX_LAG_SECONDS = float(os.environ.get("LOGIN_CACHE_MAX_LAG_SECONDS", "1.0"))
     TESTING = False
 
     @classmethod
@@ -272,3 +276,6 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST = 8 * 1024
     MAIL_SERVER = None
     SESSION_COOKIE_SECURE = False
+    # the login cache's own tests (tests/accounts/test_login_cache.py) switch it on: a test that
+    # changes rows from another connection would otherwise have to wait for the notification
+    LOGIN_CACHE_MAX_LAG_SECONDS = 0.0

@@ -219,6 +219,7 @@ def main() -> None:
         if url.startswith("postgresql"):
             data.recreate_postgres(url)
         app = data.make_app(url, workdir)
+        from app.accounts import login_cache
         from app.extensions import db
 
         with app.app_context():
@@ -277,6 +278,7 @@ def main() -> None:
                 Rung("matrix@scale", f"trainer: progress matrix, cohort of {SCALE_COHORT:,}", "trainer", f"/kohorten/{fixture.cohort_id}/matrix"),
             ):
                 measure(rung)
+        login_cache.stop(app)  # its listener's connection would hold the database open
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

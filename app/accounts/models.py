@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import DDL, Enum, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, utcnow
@@ -92,3 +92,30 @@ class LoginSession(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# What the login cache (accounts.login_cache) hears, on PostgreSQL: every row of users and
+# login_sessions updated or deleted notifies its user id, a TRUNCATE "*". Created with the tables;
+# migration 9b1f0c3e7d25 creates the same in a migrated database.
+LOGIN_TRIGGERS = """
+CREATE OR REPLACE FUNCTION scc_login_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_LEVEL = 'STATEMENT' THEN
+        PERFORM pg_notify('scc_login', '*');
+    ELSIF TG_TABLE_NAME = 'users' THEN
+        PERFORM pg_notify('scc_login', OLD.id::text);
+    ELSE
+        PERFORM pg_notify('scc_login', OLD.user_id::text);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER users_login_changed AFTER UPDATE OR DELETE ON users
+    FOR EACH ROW EXECUTE FUNCTION scc_login_changed();
+CREATE TRIGGER users_login_truncated AFTER TRUNCATE ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION scc_login_changed();
+CREATE TRIGGER login_sessions_changed AFTER UPDATE OR DELETE ON login_sessions
+    FOR EACH ROW EXECUTE FUNCTION scc_login_changed();
+CREATE TRIGGER login_sessions_truncated AFTER TRUNCATE ON login_sessions
+    FOR EACH STATEMENT EXECUTE FUNCTION scc_login_changed();
+"""
+event.listen(LoginSession.__table__, "after_create", DDL(LOGIN_TRIGGERS).execute_if(dialect="postgresql"))

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select, update
 
 from app import clock
+from app.accounts import login_cache
 from app.accounts.models import LoginSession, PasswordResetToken, Role, User
 from app.accounts.passwords import hash_password, needs_rehash, verify_password
 from app.errors import DomainError
@@ -80,7 +81,7 @@ def start_session(user: User) -> str:
 # Built once (and compiled once per dialect by read_row): the user's columns as a row, not an
 # object — it runs before every signed-in page.
 _SESSION_USER = (
-    select(*User.__table__.columns).join(LoginSession.__table__, LoginSession.user_id == User.id)
+    select(*User.__table__.columns, LoginSession.created_at.label("login_created_at")).join(LoginSession.__table__, LoginSession.user_id == User.id)
     .where(LoginSession.key_hash == bindparam("key_hash"), User.id == bindparam("user_id"),
            User.active.is_(True), LoginSession.created_at > bindparam("not_before"))
 )
@@ -89,10 +90,19 @@ _SESSION_USER = (
 def load_session_user(user_id: int, key: str, max_age: timedelta) -> User | None:
     """The active user of this login session, or None if it was ended or is older than max_age.
     One read over the unique key hash, on every signed-in request, straight through the driver
-    (app.db.read_row); the user is then an ordinary object of the request's session."""
-    row = read_row(_SESSION_USER, {"key_hash": _token_hash(key), "user_id": user_id, "not_before": clock.now() - max_age})
+    (app.db.read_row); on PostgreSQL kept per process until the database notifies a change
+    (accounts.login_cache). The user is then an ordinary object of the request's session."""
+    key_hash = _token_hash(key)
+    not_before = clock.now() - max_age
+    cache = login_cache.for_app(current_app)
+    row = cache.get(user_id, key_hash, not_before) if cache is not None else None
     if row is None:
-        return None
+        generation = cache.generation if cache is not None else 0
+        row = read_row(_SESSION_USER, {"key_hash": key_hash, "user_id": user_id, "not_before": not_before})
+        if row is None:
+            return None
+        if cache is not None:
+            cache.put(generation, user_id, key_hash, row, row["login_created_at"])
     user = attach_row(User, row)
     user.session_key = key
     return user

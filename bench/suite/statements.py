@@ -27,8 +27,10 @@ def part_queries(options: Options, kinds: list[str], tmp: Path, report: Report) 
             result = queries.measure_growth(app, fixture, options.query_base, trainer_cohort=2,
                                             log=lambda m: log(f"{database.label}:{m}"))
             with app.app_context():
+                from app.accounts import login_cache
                 from app.extensions import db
 
+                login_cache.stop(app)  # its listener's connection would hold the database open
                 db.session.remove()
                 db.engine.dispose()
         except Exception as exc:

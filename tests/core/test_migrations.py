@@ -52,3 +52,46 @@ def test_upgrade_keeps_existing_rows(request, tmp_path):
             assert connection.execute(text("SELECT email FROM users")).scalar() == "lena@example.net"
             assert connection.execute(text("SELECT count(*) FROM enrolments")).scalar() == 1
         db.engine.dispose()
+
+
+def test_a_migrated_postgresql_database_notifies_the_login_cache_as_a_created_one_does(request, tmp_path):
+    """The login cache's triggers (accounts.models.LOGIN_TRIGGERS) come with `flask db upgrade`
+    as with create_all, and the downgrade takes them away."""
+    import pytest
+    from flask_migrate import downgrade
+    from sqlalchemy import text
+
+    url = fresh_database(tmp_path, f"migrations_triggers_{worker_id(request)}")
+    if not url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's triggers (SQLite keeps no login cache)")
+    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url})
+    bind_migrations(app)
+    triggers = text("SELECT tgrelid::regclass::text || '.' || tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1")
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            migrated = connection.execute(triggers).scalars().all()
+            connection.execute(text("LISTEN scc_login"))
+            connection.commit()
+            connection.execute(text(
+                "INSERT INTO users (id, email, name, role, active, created_at) "
+                "VALUES (7, 'lena@example.net', 'Lena', 'learner', true, CURRENT_TIMESTAMP)"))
+            connection.execute(text("UPDATE users SET name = 'Lena L.' WHERE id = 7"))
+            connection.commit()
+            heard = [n.payload for n in connection.connection.driver_connection.notifies(timeout=2, stop_after=1)]
+        downgrade(revision="8d4f2a6c1b70")
+        with db.engine.connect() as connection:
+            after_downgrade = connection.execute(triggers).scalars().all()
+        db.engine.dispose()
+    created = fresh_database(tmp_path, f"migrations_created_{worker_id(request)}")
+    app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": created})
+    with app.app_context():
+        db.create_all()
+        with db.engine.connect() as connection:
+            from_models = connection.execute(triggers).scalars().all()
+        db.engine.dispose()
+    assert migrated == from_models == ["login_sessions.login_sessions_changed", "login_sessions.login_sessions_truncated",
+                                       "users.users_login_changed", "users.users_login_truncated"]
+    assert heard == ["7"]
+    assert after_downgrade == []

@@ -166,6 +166,26 @@ def test_a_session_started_on_one_server_is_valid_on_the_other(servers):
     assert status == 200 and "Lena Lernende" in page
 
 
+def test_signing_out_everywhere_on_one_server_ends_a_copied_cookie_on_the_other_within_the_bound(servers):
+    """Each server process keeps the login check until PostgreSQL notifies a change
+    (app.accounts.login_cache, triggers from `flask db upgrade`): the copy, kept by the second
+    server, is refused there within LOGIN_CACHE_MAX_LAG_SECONDS (1 s) of the sign-out."""
+    first, second = servers
+    client, copy = Client(), Client()
+    assert login(client, first) == 302
+    for cookie in client.jar:
+        copy.jar.set_cookie(cookie)
+    for _ in range(5):  # read, kept once the second server's listener has confirmed
+        assert copy.request(f"{second}/profil")[0] == 200
+        time.sleep(0.05)
+    client.request(f"{first}/profil")
+    assert client.post(f"{first}/abmelden/ueberall", {})[0] == 302
+    ended = time.monotonic()
+    while copy.request(f"{second}/profil")[0] == 200:
+        assert time.monotonic() - ended < 1.0, "the second server still served the ended session after 1 s"
+        time.sleep(0.01)
+
+
 def test_the_login_rate_limit_counts_across_both_servers(servers):
     import redis
 
