@@ -203,6 +203,12 @@ class Config:
     TESTING = False
 
     @classmethod
+    def settings(cls, **overrides) -> dict:
+        """The class's settings as the dict create_app takes, with `overrides` (tests start apps
+        of their own from TestConfig's)."""
+        return {**{key: getattr(cls, key) for key in dir(cls) if key.isupper()}, **overrides}
+
+    @classmethod
     def finalise(cls, app) -> None:
         """Fill in defaults that depend on the instance folder and refuse unsafe production setups."""
         instance = Path(app.instance_path)

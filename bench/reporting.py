@@ -152,7 +152,7 @@ def main() -> None:
     from app import create_app
     from app.config import TestConfig
 
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     settings.update(SQLALCHEMY_DATABASE_URI=args.database_url, COURSES_DIR=str(ROOT / "courses"), SERVER_NAME=None,
                     WTF_CSRF_ENABLED=True, MAIL_DIR="/tmp/bench-reporting/mail")
     app = create_app(settings)

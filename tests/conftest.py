@@ -31,7 +31,7 @@ def worker_id(request) -> str:
 def app(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("app")
     url = fresh_database(tmp, f"unit_{worker_id(request)}")
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     settings.update(SQLALCHEMY_DATABASE_URI=url, MAIL_DIR=str(tmp / "mail"), COURSES_DIR=str(TEST_COURSES))
     app = create_app(settings)
     with app.app_context():

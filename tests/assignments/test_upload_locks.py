@@ -29,7 +29,7 @@ def own_app(request, tmp_path):
     from app.extensions import db
 
     url = fresh_database(tmp_path, f"upload_locks_{worker_id(request)}")
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url, "MAIL_DIR": str(tmp_path / "mail"),
                       "COURSES_DIR": str(TEST_COURSES), "FILE_STORAGE_DIR": str(tmp_path / "files")})
     with app.app_context():

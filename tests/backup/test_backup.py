@@ -20,7 +20,7 @@ from tests.databases import fresh_database
 @pytest.fixture(params=["local", "s3"])
 def backup_app(request, tmp_path):
     url = fresh_database(tmp_path, f"backup_{worker_id(request)}")
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     settings.update(SQLALCHEMY_DATABASE_URI=url, FILE_STORAGE_DIR=str(tmp_path / "files"))
     if request.param == "s3":
         server = request.getfixturevalue("s3_server")
@@ -93,7 +93,7 @@ def test_a_backup_of_the_local_directory_restores_into_s3(request, tmp_path, s3_
     """docs/deployment.md: "a backup of one restores into the other" — taken with the files in a
     directory, restored on an installation whose files are in a bucket."""
     url = fresh_database(tmp_path, f"backup_move_{worker_id(request)}")
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     settings.update(SQLALCHEMY_DATABASE_URI=url, FILE_STORAGE_DIR=str(tmp_path / "files"))
     app = create_app(settings)
     with app.app_context():

@@ -57,7 +57,7 @@ def _short(difference) -> str:
 def live_server(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("live")
     url = fresh_database(tmp, f"browser_{worker_id(request)}")
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     # a real server: its jobs run on the in-process runner thread, as under `make run`
     settings.update(SQLALCHEMY_DATABASE_URI=url, MAIL_DIR=str(tmp / "mail"), SERVER_NAME=None, TESTING=False,
                     JOBS_IN_PROCESS_THREAD=True)

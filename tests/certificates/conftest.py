@@ -36,7 +36,7 @@ def own_database_app(request, tmp_path_factory, name: str, trainer_approval: boo
     from tests.databases import fresh_database
 
     tmp = tmp_path_factory.mktemp(name)
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     settings.update(SQLALCHEMY_DATABASE_URI=fresh_database(tmp, f"{name}_{worker_id(request)}"), MAIL_DIR=str(tmp / "mail"),
                     COURSES_DIR=str(TEST_COURSES))
     app = create_app(settings)

@@ -40,7 +40,7 @@ def test_create_app_subscribes_every_event_once():
     """Every event has its receivers once create_app has run, and a second app (tests, two
     servers in one process) connects nothing twice: certificates are issued exactly once. The
     reporting facts' flush listener is connected there too."""
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     create_app(settings)
     signals = (events.course_imported, events.course_completed, events.attendance_recorded,
                events.account_erasing, events.account_exporting)

@@ -23,7 +23,7 @@ IDLE = 0.2  # DATABASE_PING_AFTER_IDLE_SECONDS in these tests (0.5 s by default)
 def own_app(request, tmp_path):
     """An app on a database of its own, the session bound to the engine's pool as in production."""
     url = fresh_database(tmp_path, f"connections_{worker_id(request)}")
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "MAIL_DIR": str(tmp_path / "mail"),
                       "DATABASE_PING_AFTER_IDLE_SECONDS": IDLE, **getattr(request, "param", {})})
     from app.accounts.models import Role

@@ -168,7 +168,7 @@ def test_an_unknown_transport_stops_the_app_at_start(tmp_path):
     from app import create_app
     from app.config import ConfigError, TestConfig
 
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     settings.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.sqlite3'}", MAIL_TRANSPORT="pigeon")
     with pytest.raises(ConfigError, match="MAIL_TRANSPORT"):
         create_app(settings)

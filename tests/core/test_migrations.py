@@ -14,7 +14,7 @@ from tests.databases import fresh_database
 
 def test_upgrade_from_empty_database_matches_models(request, tmp_path):
     url = fresh_database(tmp_path, f"migrations_{worker_id(request)}")
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url})
     bind_migrations(app)
     with app.app_context():
@@ -31,7 +31,7 @@ def test_upgrade_keeps_existing_rows(request, tmp_path):
     from sqlalchemy import text
 
     url = fresh_database(tmp_path, f"migrations_data_{worker_id(request)}")
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url})
     bind_migrations(app)
     with app.app_context():
@@ -64,7 +64,7 @@ def test_a_migrated_postgresql_database_notifies_the_login_cache_as_a_created_on
     url = fresh_database(tmp_path, f"migrations_triggers_{worker_id(request)}")
     if not url.startswith("postgresql"):
         pytest.skip("PostgreSQL's triggers (SQLite keeps no login cache)")
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": url})
     bind_migrations(app)
     triggers = text("SELECT tgrelid::regclass::text || '.' || tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1")

@@ -15,7 +15,7 @@ from app.config import TestConfig
 @pytest.fixture()
 def sqlite_app(tmp_path):
     """An app on a SQLite file of its own; `config["DATABASE_FILE"]` is the file's path."""
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}", "WTF_CSRF_ENABLED": False,
                       "SERVER_NAME": None})
     from app.extensions import db

@@ -157,7 +157,7 @@ def queue_app(shared_database, namespace, tmp_path):
     from app.extensions import db
 
     url, _tmp = shared_database
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     settings.update(SQLALCHEMY_DATABASE_URI=url, REDIS_URL=REDIS_URL, JOBS_NAMESPACE=namespace, MAIL_DIR=str(tmp_path / "mail"))
     app = create_app(settings)
     yield app

@@ -105,7 +105,7 @@ def _served_app(tmp_path, request):
     from tests.conftest import worker_id
     from tests.databases import fresh_database
 
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     settings.update(SQLALCHEMY_DATABASE_URI=fresh_database(tmp_path, f"runner_{worker_id(request)}"), SERVER_NAME=None,
                     TESTING=False, JOBS_IN_PROCESS_THREAD=True)
     app = create_app(settings)

@@ -54,7 +54,7 @@ def live(request, tmp_path):
     smtp = SlowServer()
     controller = Controller(smtp, hostname="127.0.0.1", port=free_port())
     controller.start()
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     settings.update(SQLALCHEMY_DATABASE_URI=fresh_database(tmp_path, f"after_response_{worker_id(request)}"), SERVER_NAME=None,
                     TESTING=False, WTF_CSRF_ENABLED=False, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
                     JOBS_IN_PROCESS_THREAD=True)

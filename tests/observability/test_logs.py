@@ -68,7 +68,7 @@ def test_production_format_puts_json_lines_on_the_app_logger(tmp_path):
     from app import create_app
     from app.config import TestConfig
 
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     settings.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.sqlite3'}", LOG_FORMAT="json")
     logger = logging.getLogger("app")
     saved_handlers = list(logger.handlers)
@@ -91,7 +91,7 @@ def test_a_wrong_setting_refuses_to_start(tmp_path, setting):
     from app import create_app
     from app.config import ConfigError, TestConfig
 
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     settings.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.sqlite3'}", **setting)
     with pytest.raises(ConfigError):
         create_app(settings)

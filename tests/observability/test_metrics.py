@@ -137,7 +137,7 @@ def test_pool_gauges_appear_on_a_pooled_engine_and_count_a_held_connection(reque
     from tests.conftest import worker_id
     from tests.databases import fresh_database
 
-    settings = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    settings = TestConfig.settings()
     settings.update(SQLALCHEMY_DATABASE_URI=fresh_database(tmp_path, f"metrics_pool_{worker_id(request)}"),
                     SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 3, "max_overflow": 2})
     app = create_app(settings)
