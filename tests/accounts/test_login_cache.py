@@ -27,8 +27,8 @@ LAG = 1.0
 
 
 def make_app(url: str, tmp_path, **settings):
-    return create_app(TestConfig.settings(SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False, MAIL_DIR=str(tmp_path / "mail"),
-                                          LOGIN_CACHE_MAX_LAG_SECONDS=LAG, **settings))
+    return create_app(TestConfig.settings(**{"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "MAIL_DIR": str(tmp_path / "mail"),
+                                             "LOGIN_CACHE_MAX_LAG_SECONDS": LAG, **settings}))
 
 
 @pytest.fixture(scope="module")
