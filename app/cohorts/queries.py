@@ -6,15 +6,14 @@ import json
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import String, Text, bindparam, cast, func, literal, literal_column, null, select, type_coerce, union_all
-from sqlalchemy.types import NullType
+from sqlalchemy import String, Text, bindparam, cast, func, literal, null, select, type_coerce, union_all
 
 from app import clock
 from app.accounts.models import User
 from app.catalogue.models import Assignment, Course, Lesson, Module, Quiz
 from app.cohorts import access, matrix
 from app.cohorts.models import Cohort, Enrolment
-from app.db import UTCDateTime, read_rows
+from app.db import read_rows
 from app.extensions import db
 from app.progress.models import ProgressItem
 from app.sessions import attendance
@@ -40,31 +39,33 @@ def _items(course_id):
 
 @functools.cache
 def _statements() -> dict:
-    course_id = bindparam("course_id")
+    course_id, cohort_id = bindparam("course_id"), bindparam("cohort_id")
     items = _items(course_id)
+    last_completed = (select(func.max(ProgressItem.completed_at)).where(ProgressItem.enrolment_id == Enrolment.id)
+                      .correlate(Enrolment).scalar_subquery())
     return {
         # the course's active modules, each with its items (a module without items: one row of nulls)
         "columns": select(Module.id, Module.position, Module.title, items.c.kind, items.c.item_id, items.c.settings)
         .outerjoin(items, items.c.module_id == Module.id).where(Module.course_id == course_id, Module.archived_at.is_(None))
         .order_by(Module.position, Module.id),
+        # Plain rows in the order of matrix.Learner's fields, enums as their stored strings: building
+        # objects and reading an enum's .value per row cost more than the rows themselves. The latest
+        # stored item's time comes with the learner, so that the progress rows need no time column
+        # (reading and converting 300 timestamps was a tenth of the page).
+        "learners": select(Enrolment.id, Enrolment.user_id, User.name, User.email, func.coalesce(User.municipality, ""),
+                           User.district_ags, type_coerce(Enrolment.status, String), Enrolment.enrolled_at,
+                           Enrolment.items_done, Enrolment.items_total, last_completed)
+        .join(User, User.id == Enrolment.user_id).where(Enrolment.cohort_id == cohort_id),
     }
 
 
 @functools.cache
 def _page_statement(every_cohort: bool | None):
     """The page's other reads in one statement (issue 17: three statements before, four with held
-    sessions, five with the learners), told apart by `kind`: the columns' rows, the learners, the
-    stored items, and each held session with its recorded attendances (a session without any: one
-    row with no enrolment). No column has a type that SQLAlchemy converts, so that no row pays for
-    a conversion: the settings come as their JSON text (read for assignments only), and the
-    learners' two times are converted for their rows only (`_read_page`). In no order: the
-    columns are sorted afterwards, and the learners by matrix.build_rows.
-
-    The learners' rows carry eleven values in the order of matrix.Learner's fields, enums as their
-    stored strings (building objects and reading an enum's .value per row cost more than the rows
-    themselves), with the latest stored item's time, so that the progress rows need no time column
-    (reading and converting 300 timestamps was a tenth of the page). The other rows fill those
-    five extra columns with NULL.
+    sessions), told apart by `kind`: the columns' rows, the stored items, and each held session
+    with its recorded attendances (a session without any: one row with no enrolment). Only
+    integers and texts, so that no row pays for a type's conversion (the settings as their JSON
+    text, read for assignments only); in no order — the columns are sorted afterwards.
 
     `every_cohort` None: for a cohort the caller has checked, its id and course bound (exports).
     True (an admin) or False (a trainer): for the matrix page, which reads the cohort here as well,
@@ -77,45 +78,28 @@ def _page_statement(every_cohort: bool | None):
         course_id, cohort_id = bindparam("course_id"), bindparam("cohort_id")
     else:
         managed = access.managed_cohort(every_cohort)
-        if every_cohort:
-            cohort_id, course_id = bindparam("cohort_id"), select(Cohort.course_id).where(*managed).scalar_subquery()
-        else:  # the access rule once, as a CTE: written out in each of the union's six reads, the
-            # statement grew past the 4,096 characters up to which psycopg keeps a query's parsing
-            cohort = select(Cohort.id, Cohort.course_id).where(*managed).cte("managed")
-            cohort_id, course_id = select(cohort.c.id).scalar_subquery(), select(cohort.c.course_id).scalar_subquery()
+        cohort_id = select(Cohort.id).where(*managed).scalar_subquery() if not every_cohort else bindparam("cohort_id")
+        course_id = select(Cohort.course_id).where(*managed).scalar_subquery()
     items = _items(course_id)
-    last_completed = (select(func.max(ProgressItem.completed_at)).where(ProgressItem.enrolment_id == Enrolment.id)
-                      .correlate(Enrolment).scalar_subquery())
-    none = (literal_column("NULL"),) * _LEARNER_EXTRA  # written without a label: the statement stays short
     parts = [
         select(literal("column").label("kind"), Module.id.label("id"), Module.position.label("number"),
                items.c.item_id.label("item_id"), Module.title.label("text"), items.c.kind.label("item_kind"),
-               cast(items.c.settings, Text).label("settings"), *none)
+               cast(items.c.settings, Text).label("settings"))
         .outerjoin(items, items.c.module_id == Module.id).where(Module.course_id == course_id, Module.archived_at.is_(None)),
-        # the learner: enrolment (id), user (number), items done (item_id), name (text), status
-        # (item_kind), e-mail (settings), then municipality, district, enrolled at, items in all,
-        # latest stored item's time — typeless, as every column here (type_coerce to NullType)
-        select(literal("learner"), Enrolment.id, Enrolment.user_id, Enrolment.items_done, User.name,
-               type_coerce(Enrolment.status, String), User.email, func.coalesce(User.municipality, ""), User.district_ags,
-               type_coerce(Enrolment.enrolled_at, NullType), Enrolment.items_total, type_coerce(last_completed, NullType))
-        .join(User, User.id == Enrolment.user_id).where(Enrolment.cohort_id == cohort_id),
         select(literal("progress"), ProgressItem.enrolment_id, null(), ProgressItem.item_id, ProgressItem.detail,
-               type_coerce(ProgressItem.item_type, String), null(), *none)
+               type_coerce(ProgressItem.item_type, String), null())
         .join(Enrolment, Enrolment.id == ProgressItem.enrolment_id).where(Enrolment.cohort_id == cohort_id),
         select(literal("session"), LiveSession.id, Attendance.enrolment_id, null(), type_coerce(Attendance.status, String),
-               null(), null(), *none)
+               null(), null())
         .outerjoin(Attendance, Attendance.session_id == LiveSession.id)
         .where(LiveSession.cohort_id == cohort_id, LiveSession.starts_at <= bindparam("now")),
     ]
     if every_cohort is not None:
         # the cohort: id, course id (number), name (text), the course's completion rules (settings, JSON text)
-        parts.append(select(literal("cohort"), Cohort.id, Cohort.course_id, null(), Cohort.name, null(), cast(Course.completion, Text), *none)
+        parts.append(select(literal("cohort"), Cohort.id, Cohort.course_id, null(), Cohort.name, null(), cast(Course.completion, Text))
                      .join(Course, Course.id == Cohort.course_id).where(*access.managed_cohort(every_cohort)))
-        parts.append(waiting_count_select(every_cohort, (literal("count"),), (null(),) * 5 + none))  # the count in `id`
+        parts.append(waiting_count_select(every_cohort, (literal("count"),), (null(),) * 5))  # the count in `id`
     return union_all(*parts)
-
-
-_LEARNER_EXTRA = 5  # columns after the seven every row has: the learners' rows fill them
 
 
 def module_columns(course_id: int) -> list[matrix.ModuleColumn]:
@@ -143,8 +127,13 @@ def _columns(modules: dict, items: dict) -> list[matrix.ModuleColumn]:
     ]
 
 
+def cohort_learners(cohort: Cohort) -> list[matrix.Learner]:
+    # .all(): one fetchall, where iterating the result fetches row by row (three calls a row)
+    return list(map(matrix.new_learner, read_rows(_statements()["learners"], {"cohort_id": cohort.id}).all()))
+
+
 def progress_matrix(cohort: Cohort, now: datetime | None = None) -> tuple[list[matrix.ModuleColumn], list[matrix.Row]]:
-    """Columns and rows of the cohort's matrix: one statement, whatever the number of learners."""
+    """Columns and rows of the cohort's matrix: two queries, whatever the number of learners."""
     columns, rows, _attendance = matrix_page(cohort, now or clock.now())
     return columns, rows
 
@@ -167,8 +156,8 @@ class MatrixPage(NamedTuple):
 
 def matrix_page(cohort, now: datetime) -> tuple[list[matrix.ModuleColumn], list[matrix.Row], dict[int, attendance.Summary]]:
     """Columns, rows and each learner's attendance (enrolment id → summary, as
-    sessions.queries.cohort_attendance) in one statement, whatever the number of learners.
-    `cohort`: anything with the cohort's `id` and
+    sessions.queries.cohort_attendance) in two queries, whatever the number of learners: the
+    learners, and everything else in one union. `cohort`: anything with the cohort's `id` and
     `course_id`, which the caller may manage."""
     page = _read_page(_page_statement(None), {"course_id": cohort.course_id, "cohort_id": cohort.id, "now": now}, cohort)
     return page.columns, page.rows, page.attendance
@@ -177,7 +166,7 @@ def matrix_page(cohort, now: datetime) -> tuple[list[matrix.ModuleColumn], list[
 def matrix_page_for(user, cohort_id: int, now: datetime) -> MatrixPage:
     """The matrix page's reads for a user: the cohort through the access rule (cohort None when
     the user may not manage it: nothing else is read then), the columns, rows and attendance as
-    matrix_page, and the navigation badge's count — one statement, whatever the number of learners."""
+    matrix_page, and the navigation badge's count — two statements, whatever the number of learners."""
     every_cohort, params = access.managing_scope(user, cohort_id)
     return _read_page(_page_statement(every_cohort), {**params, "now": now})
 
@@ -189,10 +178,7 @@ def _read_page(statement, params: dict, cohort=None) -> MatrixPage:
     held: set[int] = set()
     statuses: dict[int, dict[int, str]] = {}
     waiting = 0
-    learners: list[matrix.Learner] = []
-    result = read_rows(statement, params)
-    as_time = _time_reader(result.context.dialect)
-    for kind, id_, number, item_id, text, item_kind, settings, municipality, district, enrolled_at, total, latest in result.all():
+    for kind, id_, number, item_id, text, item_kind, settings in read_rows(statement, params).all():
         if kind == "progress":  # id_: the enrolment; text: the detail; most rows, so first
             stored = done.get(id_)
             if stored is None:
@@ -205,9 +191,6 @@ def _read_page(statement, params: dict, cohort=None) -> MatrixPage:
                 stored[2].add(item_id)
             elif item_kind == "module":
                 stored[3].add(item_id)
-        elif kind == "learner":
-            learners.append(matrix.new_learner((id_, number, text, settings, municipality, district, item_kind,
-                                                as_time(enrolled_at), item_id, total, as_time(latest))))
         elif kind == "column":  # id_: the module; number: its position; text: its title
             _add_column_item(modules, items, id_, number, text, item_kind, item_id,
                              json.loads(settings) if settings is not None and item_kind == "assignment" else None)
@@ -222,17 +205,11 @@ def _read_page(statement, params: dict, cohort=None) -> MatrixPage:
     if cohort is None:
         return MatrixPage(None, [], [], {}, waiting)
     columns = sorted(_columns(modules, items), key=lambda c: (c.position, c.id))
+    learners = cohort_learners(cohort)
     nobody = attendance.summarise(held, {})  # a learner without recorded attendance (frozen: shared)
     summaries = {e: attendance.summarise(held, s) for e, s in statuses.items()}
     return MatrixPage(cohort, columns, matrix.build_rows(columns, learners, done),
                       {learner.enrolment_id: summaries.get(learner.enrolment_id, nobody) for learner in learners}, waiting)
-
-
-@functools.cache
-def _time_reader(dialect):
-    """What UTCDateTime makes of a column's value on this dialect (aware, in UTC), for values read
-    without their type."""
-    return UTCDateTime().dialect_impl(dialect).result_processor(dialect, None) or (lambda value: value)
 
 
 def enrolments_waiting_for_grading(cohort: Cohort) -> set[int]:
