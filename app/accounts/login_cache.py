@@ -236,6 +236,7 @@ def _build(app) -> LoginCache | None:
         url = db.engine.url
     if lag <= 0 or url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
         return None
+    install()
     return LoginCache(url.set(drivername="postgresql").render_as_string(hide_password=False), lag)
 
 
@@ -283,7 +284,8 @@ def _after_rollback(session) -> None:
 
 
 def install() -> None:
-    """Listens to every ORM session (once per process)."""
+    """Listens to every ORM session (once per process, when the first cache is built: where no
+    cache is kept — SQLite, a bound of 0 — no statement pays for the hooks)."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
@@ -292,6 +294,3 @@ def install() -> None:
         event.listen(Session, "do_orm_execute", _on_execute)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)
-
-
-install()
